@@ -1,0 +1,256 @@
+"""Linear, logistic and softmax regression on flat float64 parameter vectors.
+
+Every model stores its parameters as one flat vector ``w`` of length ``num_params``
+so that clients, servers, privacy and compression code can treat a model as "a vector".
+
+Layouts (``d`` features, ``k`` classes):
+
+* ``linear``   ``w = [coef (d,), bias]``              loss: mean squared error
+* ``logistic`` ``w = [coef (d,), bias]``              loss: mean binary cross-entropy, y in {0, 1}
+* ``softmax``  ``w = [W^T (k, d) row-major, b (k,)]`` loss: mean cross-entropy (log-sum-exp)
+
+(softmax weights are stored class-major, one row of ``d`` weights per class, because
+that makes the batched kernels reduce over contiguous memory; :meth:`Model.unpack`
+still hands out the familiar ``(d, k)`` view.)
+
+Optional L2 penalty ``(l2 / 2) * ||coef||^2`` on the weights (never the bias).
+
+Two code paths:
+
+* ``loss / grad / predict`` take one parameter vector ``w: (p,)`` and ``X: (n, d)``.
+  They are the readable reference.
+* ``grad_batched`` takes a stack ``W: (m, p)`` for ``m`` clients, ``X: (m, b, d)``,
+  ``y: (m, b)`` and a boolean ``mask: (m, b)`` for padded rows, and returns each
+  client's mean gradient ``(m, p)``. The engine uses it to train many clients at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+MODEL_NAMES = ("linear", "logistic", "softmax")
+
+
+def _log_softmax(z: np.ndarray) -> np.ndarray:
+    """Numerically stable log-softmax along the last axis."""
+    z = z - z.max(axis=-1, keepdims=True)
+    return z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    """Stable logistic function (no overflow for large |z|)."""
+    out = np.empty_like(z)
+    pos = z >= 0
+    out[pos] = 1.0 / (1.0 + np.exp(-z[pos]))
+    ez = np.exp(z[~pos])
+    out[~pos] = ez / (1.0 + ez)
+    return out
+
+
+@dataclass(frozen=True)
+class Model:
+    """A generalised linear model acting on flat parameter vectors.
+
+    Attributes:
+        kind: ``"linear"``, ``"logistic"`` or ``"softmax"``.
+        n_features: ``d``, the input dimension.
+        n_classes: ``k``; 1 for ``linear``, 2 for ``logistic``.
+        l2: L2 penalty strength on the weights (not the bias), >= 0.
+    """
+
+    kind: str
+    n_features: int
+    n_classes: int = 1
+    l2: float = 0.0
+
+    def __post_init__(self):
+        if self.kind not in MODEL_NAMES:
+            raise ValueError(f"model must be one of {MODEL_NAMES}, got {self.kind!r}")
+        if int(self.n_features) < 1:
+            raise ValueError(f"n_features must be >= 1, got {self.n_features}")
+        if self.kind == "softmax" and self.n_classes < 2:
+            raise ValueError(f"softmax needs n_classes >= 2, got {self.n_classes}")
+        if not np.isfinite(self.l2) or self.l2 < 0:
+            raise ValueError(f"l2 must be a finite number >= 0, got {self.l2}")
+
+    # ------------------------------------------------------------------ layout
+    @property
+    def num_params(self) -> int:
+        """Length ``p`` of the flat parameter vector."""
+        if self.kind == "softmax":
+            return (self.n_features + 1) * self.n_classes
+        return self.n_features + 1
+
+    @property
+    def task(self) -> str:
+        """``"regression"`` or ``"classification"``."""
+        return "regression" if self.kind == "linear" else "classification"
+
+    def init(self) -> np.ndarray:
+        """Zero parameters ``(p,)``: a convex model needs no random start."""
+        return np.zeros(self.num_params)
+
+    def unpack(self, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Split ``w`` (or a stack ``W: (m, p)``) into weights and bias views.
+
+        Returns ``(coef, bias)`` with shapes ``(..., d)`` and ``(...,)`` for linear/logistic,
+        ``(..., d, k)`` and ``(..., k)`` for softmax.
+        """
+        d, k = self.n_features, self.n_classes
+        lead = w.shape[:-1]
+        if self.kind == "softmax":
+            return w[..., : d * k].reshape(*lead, k, d).swapaxes(-1, -2), w[..., d * k :]
+        return w[..., :d], w[..., d]
+
+    def _penalty_mask(self) -> np.ndarray:
+        """1 on weights, 0 on bias entries: which coordinates L2 applies to."""
+        mask = np.ones(self.num_params)
+        if self.kind == "softmax":
+            mask[self.n_features * self.n_classes :] = 0.0
+        else:
+            mask[-1] = 0.0
+        return mask
+
+    # ------------------------------------------------------------- reference
+    def decision(self, w: np.ndarray, X: np.ndarray) -> np.ndarray:
+        """Raw scores: ``(n,)`` for linear/logistic, logits ``(n, k)`` for softmax."""
+        coef, bias = self.unpack(w)
+        return X @ coef + bias
+
+    def loss(self, w: np.ndarray, X: np.ndarray, y: np.ndarray) -> float:
+        """Mean loss over the ``n`` rows of ``X: (n, d)`` plus the L2 penalty."""
+        z = self.decision(w, X)
+        if self.kind == "linear":
+            data_loss = np.mean((z - y) ** 2)
+        elif self.kind == "logistic":
+            # log(1 + e^z) - y z, written stably
+            data_loss = np.mean(np.logaddexp(0.0, z) - y * z)
+        else:
+            logp = _log_softmax(z)
+            data_loss = -np.mean(logp[np.arange(len(y)), y.astype(int)])
+        coef, _ = self.unpack(w)
+        return float(data_loss + 0.5 * self.l2 * np.sum(coef**2))
+
+    def grad(self, w: np.ndarray, X: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Gradient of :meth:`loss` with respect to ``w``, shape ``(p,)``."""
+        n = X.shape[0]
+        z = self.decision(w, X)
+        if self.kind == "linear":
+            r = 2.0 * (z - y) / n
+        elif self.kind == "logistic":
+            r = (_sigmoid(z) - y) / n
+        else:
+            r = np.exp(_log_softmax(z))
+            r[np.arange(n), y.astype(int)] -= 1.0
+            r /= n
+        g = np.empty_like(w, dtype=float)
+        g_coef, g_bias = self.unpack(g)  # views into g
+        g_coef[...] = X.T @ r
+        g_bias[...] = r.sum(axis=0)
+        return g + self.l2 * self._penalty_mask() * w
+
+    def predict(self, w: np.ndarray, X: np.ndarray) -> np.ndarray:
+        """Predicted values (regression) or class labels (classification), ``(n,)``."""
+        z = self.decision(w, X)
+        if self.kind == "linear":
+            return z
+        if self.kind == "logistic":
+            return (z > 0).astype(int)
+        return np.argmax(z, axis=1)
+
+    def predict_proba(self, w: np.ndarray, X: np.ndarray) -> np.ndarray:
+        """Class probabilities ``(n, k)`` (classification models only)."""
+        z = self.decision(w, X)
+        if self.kind == "logistic":
+            p1 = _sigmoid(z)
+            return np.stack([1.0 - p1, p1], axis=1)
+        if self.kind == "softmax":
+            return np.exp(_log_softmax(z))
+        raise ValueError("predict_proba needs a classification model, got 'linear'")
+
+    def score(self, w: np.ndarray, X: np.ndarray, y: np.ndarray) -> float:
+        """Accuracy for classifiers; R^2 (coefficient of determination) for ``linear``."""
+        pred = self.predict(w, X)
+        if self.kind == "linear":
+            ss_res = np.sum((y - pred) ** 2)
+            ss_tot = np.sum((y - np.mean(y)) ** 2)
+            return float(1.0 - ss_res / ss_tot) if ss_tot > 0 else 0.0
+        return float(np.mean(pred == y))
+
+    # --------------------------------------------------------------- batched
+    def grad_batched(
+        self,
+        W: np.ndarray,
+        X: np.ndarray,
+        y: np.ndarray,
+        mask: np.ndarray,
+        *,
+        row_weights: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """Per-client mean gradients for a stack of clients.
+
+        Args:
+            W: ``(m, p)`` one parameter vector per client.
+            X: ``(m, b, d)`` padded mini-batches.
+            y: ``(m, b)`` labels (padding rows are ignored).
+            mask: ``(m, b)`` True for real rows.
+            row_weights: optional precomputed ``mask / mask.sum(1)`` (a speed-up for
+                callers that reuse it); must agree with ``mask``.
+
+        Returns:
+            ``(m, p)``; a client whose batch is empty gets a zero data gradient
+            (and only its L2 term).
+        """
+        m = W.shape[0]
+        # per-row weight 1/count_i on real rows, 0 on padding: gives each client's mean
+        if row_weights is None:
+            row_weights = mask / np.maximum(mask.sum(axis=1, keepdims=True), 1)
+        scale = row_weights  # (m, b)
+        coef, bias = self.unpack(W)
+        G = np.empty_like(W)
+        if self.kind == "softmax":
+            k, d = self.n_classes, self.n_features
+            coef_kd = W[:, : d * k].reshape(m, k, d)
+            z = np.matmul(coef_kd, X.transpose(0, 2, 1))  # (m, k, b) logits, class-major
+            z += bias[:, :, None]
+            z -= z.max(axis=1, keepdims=True)
+            np.exp(z, out=z)
+            z /= z.sum(axis=1, keepdims=True)  # softmax probabilities
+            z -= y[:, None, :] == np.arange(k)[None, :, None]  # minus one-hot labels
+            z *= scale[:, None, :]
+            G[:, : d * k] = np.matmul(z, X).reshape(m, -1)
+            G[:, d * k :] = z.sum(axis=2)
+        else:
+            z = np.matmul(X, coef[..., None])[..., 0] + bias[:, None]  # (m, b)
+            r = 2.0 * (z - y) if self.kind == "linear" else _sigmoid(z) - y
+            r *= scale
+            G[:, :-1] = np.matmul(r[:, None, :], X)[:, 0, :]
+            G[:, -1] = r.sum(axis=1)
+        if self.l2 == 0.0:
+            return G
+        return G + self.l2 * self._penalty_mask() * W
+
+
+def make_model(kind: str, n_features: int, n_classes: int, l2: float = 0.0) -> Model:
+    """Build a :class:`Model`, checking that ``kind`` fits the number of classes.
+
+    ``logistic`` needs exactly 2 classes; ``linear`` is for regression targets
+    (``n_classes == 1``); ``softmax`` needs ``n_classes >= 2``.
+    """
+    if kind not in MODEL_NAMES:
+        raise ValueError(f"model must be one of {MODEL_NAMES}, got {kind!r}")
+    if kind == "logistic" and n_classes != 2:
+        raise ValueError(
+            f"model='logistic' needs a binary task (2 classes), got {n_classes} classes; "
+            "use model='softmax' for multi-class data"
+        )
+    if kind == "linear" and n_classes != 1:
+        raise ValueError(
+            f"model='linear' needs a regression dataset, got a {n_classes}-class task; "
+            "use 'softmax' or 'logistic'"
+        )
+    if kind != "linear" and n_classes == 1:
+        raise ValueError(f"model={kind!r} needs a classification dataset; use model='linear'")
+    return Model(kind, n_features, max(n_classes, 1), l2)
