@@ -1,0 +1,319 @@
+"""Live notebook dashboards: ipywidgets controls on top of :mod:`fedlearn_edu.plots`.
+
+:class:`Dashboard` is the reusable base; :class:`FedAvgDashboard` (notebook 01) is the
+first subclass. Everything works without a browser: set ``dash.controls["x"].value``,
+call ``dash.wait()``, and read ``dash.result`` / the line data.
+"""
+
+from __future__ import annotations
+
+import html
+import threading
+from functools import lru_cache
+
+import ipywidgets as W
+
+from .config import FedConfig
+from .data import load_dataset
+from .history import History
+from .plots import ConvergencePlot, Redrawer, is_widget_canvas
+
+__all__ = ["Dashboard", "FedAvgDashboard", "centralised_baseline"]
+
+
+class Cancelled(Exception):
+    """Raised inside :meth:`Dashboard.compute` (by ``report``) when a newer run replaced it."""
+
+
+class Dashboard:
+    """Base class: named controls + one figure + status line + progress bar + reset button.
+
+    Subclass it by overriding four methods (all others are shared):
+
+    ``make_controls(self) -> dict[str, ValueWidget]``
+        The sliders/dropdowns, by name. Their initial values become ``self.defaults``.
+        Sliders get ``continuous_update=False`` (recompute on release, not while dragging).
+    ``make_figure(self) -> matplotlib.figure.Figure``
+        Create the figure ONCE (e.g. with :func:`fedlearn_edu.plots.new_figure`) and keep
+        the artists you will update on ``self``.
+    ``prepare(self, values: dict) -> job``
+        Cheap, runs in the kernel's main thread on every change: turn the control values into
+        a job (e.g. a ``FedConfig``). Raise ``ValueError``/``TypeError`` for a bad or
+        inconsistent setting: the message is shown in the status line, never a traceback.
+    ``compute(self, job, report) -> result``
+        The work (may take seconds). Call ``report(done, total, text="")`` now and then: it
+        moves the progress bar and raises :class:`Cancelled` if a newer setting superseded
+        this run. Update artists in place (``line.set_ydata``) and call ``self.redraw()`` to
+        show intermediate frames. The return value is stored as ``self.result``; return
+        ``(result, message)`` to also show a message (e.g. divergence, as a warning).
+
+    Shared API:
+        controls, defaults: dict of widgets / their default values.
+        values(): current values. set_values(**kw): change several controls, one recompute.
+        status (HTML), message (plain text of it), level ("info" | "warning" | "error").
+        progress (IntProgress), reset_button (Button), reset(): restore defaults.
+        fig, redraw(force=False): throttled frame push (see :class:`plots.Redrawer`).
+        result: last finished result; runs: number of finished runs.
+        refresh(): recompute now. wait(timeout): block until the current run is done.
+        widget: the whole dashboard (also shown by ``display(dash)`` / as a cell's last value).
+
+    Args:
+        background: run ``compute`` in a worker thread so the kernel stays responsive;
+            a new setting cancels the running computation (``False``: run synchronously).
+        debounce: seconds to wait (background mode) before starting, so a burst of
+            keyboard steps on a slider costs one run.
+        autostart: compute once at construction.
+    """
+
+    def __init__(self, *, background: bool = True, debounce: float = 0.25,
+                 autostart: bool = True):
+        self.background, self.debounce = bool(background), float(debounce)
+        self.controls: dict[str, W.ValueWidget] = dict(self.make_controls())
+        self.defaults = {k: c.value for k, c in self.controls.items()}
+        for c in self.controls.values():
+            if "continuous_update" in c.keys:
+                c.continuous_update = False
+            c.observe(self._on_change, names="value")
+        self.status = W.HTML(layout=W.Layout(min_height="1.6em"))
+        self.message, self.level = "", "info"
+        self.progress = W.IntProgress(value=0, min=0, max=1, description="progress",
+                                      layout=W.Layout(width="320px"))
+        self.reset_button = W.Button(description="Reset to defaults", icon="undo")
+        self.reset_button.on_click(lambda _: self.reset())
+        self.fig = self.make_figure()
+        self._redraw = Redrawer(self.fig)
+        self.result, self.runs = None, 0
+        self._suspend = False
+        self._run_lock = threading.Lock()  # one compute at a time
+        self._cancel = threading.Event()  # set = the running job must stop
+        self._thread: threading.Thread | None = None
+        self.widget = self.make_layout()
+        if autostart:
+            self.refresh()
+
+    # ---- to override -------------------------------------------------------------------
+    def make_controls(self) -> dict:
+        raise NotImplementedError
+
+    def make_figure(self):
+        raise NotImplementedError
+
+    def prepare(self, values: dict):
+        return values
+
+    def compute(self, job, report):
+        raise NotImplementedError
+
+    def make_layout(self) -> W.Widget:
+        """Controls on the left, figure below; override for another arrangement."""
+        ctrl = list(self.controls.values())
+        half = (len(ctrl) + 1) // 2
+        box = W.HBox([W.VBox(ctrl[:half]), W.VBox(ctrl[half:])])
+        bar = W.HBox([self.progress, self.reset_button])
+        return W.VBox([box, bar, self.status, self.figure_widget()],
+                      layout=W.Layout(width="100%"))
+
+    # ---- shared machinery --------------------------------------------------------------
+    def figure_widget(self) -> W.Widget:
+        """The ipympl canvas itself, or an Output showing the figure for other backends."""
+        if is_widget_canvas(self.fig):
+            return self.fig.canvas
+        out = W.Output()
+        from IPython import get_ipython
+
+        if get_ipython() is not None:  # e.g. the inline backend: show a static copy
+            with out:
+                from IPython.display import display
+
+                display(self.fig)
+        return out
+
+    def values(self) -> dict:
+        return {k: c.value for k, c in self.controls.items()}
+
+    def set_values(self, **values) -> None:
+        """Change several controls at once and recompute once."""
+        unknown = set(values) - set(self.controls)
+        if unknown:
+            raise ValueError(f"unknown controls {sorted(unknown)}; known: {sorted(self.controls)}")
+        self._suspend = True
+        try:
+            for k, v in values.items():
+                self.controls[k].value = v
+        finally:
+            self._suspend = False
+        self.refresh()
+
+    def reset(self) -> None:
+        """Put every control back to its default value and recompute."""
+        self.set_values(**self.defaults)
+
+    def show_message(self, text: str, level: str = "info") -> None:
+        """Show ``text`` in the status line; ``level`` is info, warning or error."""
+        color = {"info": "#1b5e20", "warning": "#b26a00", "error": "#b00020"}[level]
+        icon = {"info": "", "warning": "⚠ ", "error": "⛔ "}[level]
+        self.message, self.level = text, level
+        self.status.value = (f'<span style="color:{color}">{icon}{html.escape(text)}</span>'
+                             if text else "")
+
+    def redraw(self, force: bool = False) -> bool:
+        return self._redraw(force)
+
+    def _on_change(self, change) -> None:
+        if not self._suspend:
+            self.refresh()
+
+    def refresh(self) -> None:
+        """Validate the current values and (re)start the computation."""
+        self._cancel.set()  # stop whatever is running
+        try:
+            job = self.prepare(self.values())
+        except (ValueError, TypeError) as e:
+            self.show_message(f"Setting not allowed: {e}", "error")
+            self.progress.value = 0
+            return
+        self._cancel = cancel = threading.Event()
+        if self.background:
+            self._thread = threading.Thread(target=self._run, args=(job, cancel), daemon=True)
+            self._thread.start()
+        else:
+            self._run(job, cancel)
+
+    def wait(self, timeout: float | None = 60.0) -> bool:
+        """Block until the current computation finished; ``False`` on timeout."""
+        t = self._thread
+        if t is not None:
+            t.join(timeout)
+            return not t.is_alive()
+        return True
+
+    def _run(self, job, cancel: threading.Event) -> None:
+        if self.background and self.debounce > 0 and cancel.wait(self.debounce):
+            return  # superseded while waiting
+        with self._run_lock:
+            if cancel.is_set():
+                return
+
+            def report(done: int, total: int, text: str = "") -> None:
+                if cancel.is_set():
+                    raise Cancelled
+                self.progress.max = max(int(total), 1)
+                self.progress.value = int(done)
+                if text:
+                    self.show_message(text, "info")
+
+            self.show_message("computing…", "info")
+            try:
+                out = self.compute(job, report)
+            except Cancelled:
+                return
+            except (ValueError, TypeError) as e:
+                self.show_message(f"Setting not allowed: {e}", "error")
+                return
+            except Exception as e:  # a dashboard must never leave a traceback behind
+                self.show_message(f"{type(e).__name__}: {e}", "error")
+                return
+            finally:
+                self.redraw(force=True)
+            result, msg = out if isinstance(out, tuple) and len(out) == 2 else (out, None)
+            if cancel.is_set():
+                return
+            self.result, self.runs = result, self.runs + 1
+            if msg is not None:
+                self.show_message(*msg) if isinstance(msg, tuple) else self.show_message(msg)
+            elif self.level != "error":
+                self.show_message("done", "info")
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        display(self.widget)
+
+
+@lru_cache(maxsize=16)
+def centralised_baseline(dataset: str = "digits", test_size: float = 0.25) -> tuple[float, float]:
+    """``(test_accuracy, test_log_loss)`` of scikit-learn's LogisticRegression trained on the
+    union of all clients' data (the same split the federation uses): the centralised
+    reference a federated model should approach on IID data. Cached per dataset."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import log_loss
+
+    d = load_dataset(dataset, test_size)
+    if d.task != "classification":
+        raise ValueError(f"dataset must be a classification dataset, got {dataset!r}")
+    clf = LogisticRegression(max_iter=2000).fit(d.X_train, d.y_train)
+    proba = clf.predict_proba(d.X_test)
+    return float(clf.score(d.X_test, d.y_test)), float(log_loss(d.y_test, proba,
+                                                                 labels=clf.classes_))
+
+
+class FedAvgDashboard(Dashboard):
+    """Notebook 01: FedAvg on a classification dataset, curves growing round by round.
+
+    Controls: ``dataset``, ``num_clients``, ``rounds``, ``local_epochs``, ``lr``,
+    ``client_fraction``. The result is the run's :class:`History` (also ``self.history``);
+    the centralised sklearn baseline is the dotted reference line.
+
+    Args:
+        base: the :class:`FedConfig` the controls start from (its other fields are kept).
+    """
+
+    DATASETS = ("digits", "breast_cancer", "wine", "iris")
+
+    def __init__(self, base: FedConfig | None = None, **kwargs):
+        self.base = FedConfig(model="auto") if base is None else base.replace(model="auto")
+        self.history: History | None = None
+        super().__init__(**kwargs)
+
+    def make_controls(self) -> dict:
+        b, style = self.base, {"description_width": "150px"}
+        lay = W.Layout(width="420px")
+        return {
+            "dataset": W.Dropdown(options=self.DATASETS, value=b.dataset,
+                                  description="dataset (数据集)", style=style, layout=lay),
+            "num_clients": W.IntSlider(b.num_clients, min=1, max=200,
+                                       description="clients (客户端)", style=style, layout=lay),
+            "rounds": W.IntSlider(b.rounds, min=1, max=100, description="rounds (轮数)",
+                                  style=style, layout=lay),
+            "local_epochs": W.IntSlider(b.local_epochs, min=1, max=20,
+                                        description="local epochs", style=style, layout=lay),
+            "lr": W.FloatLogSlider(b.lr, base=10, min=-3, max=1, step=0.1,
+                                   description="learning rate", readout_format=".3g",
+                                   style=style, layout=lay),
+            "client_fraction": W.FloatSlider(b.client_fraction, min=0.05, max=1.0, step=0.05,
+                                             description="client fraction C", style=style,
+                                             layout=lay),
+        }
+
+    def make_figure(self):
+        self.plot = ConvergencePlot(self.base.rounds)
+        return self.plot.fig
+
+    def prepare(self, values: dict) -> FedConfig:
+        return self.base.replace(**values)  # FedConfig validates: errors name the field
+
+    def compute(self, cfg: FedConfig, report):
+        from .simulation import simulate
+
+        report(0, cfg.rounds, f"centralised baseline for {cfg.dataset}…")
+        acc, loss = centralised_baseline(cfg.dataset, cfg.test_size)
+        report(0, cfg.rounds, f"training {cfg.num_clients} clients, "
+                              f"{cfg.clients_per_round} per round…")
+        self.plot.set_rounds(cfg.rounds)
+        self.plot.set_baseline(acc, loss)
+        self.redraw(force=True)
+
+        def on_round(rec, hist):
+            self.plot.update(hist)
+            report(rec.round, cfg.rounds)
+            self.redraw()
+
+        hist = simulate(cfg, callback=on_round)
+        self.plot.update(hist)
+        self.history = hist
+        if hist.diverged:
+            return hist, (f"Diverged: {hist.message}", "warning")
+        final = hist.final()["test_accuracy"]
+        return hist, (f"round {hist.completed}: FedAvg test accuracy {final:.3f} "
+                      f"vs centralised {acc:.3f} (gap {100 * (acc - final):+.1f} points)", "info")
+

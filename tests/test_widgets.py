@@ -1,0 +1,206 @@
+"""Dashboards without a browser: set ``slider.value``, then check History and line data."""
+
+import threading
+
+import numpy as np
+import pytest
+
+from fedlearn_edu import FedConfig, simulate
+from fedlearn_edu import simulation as simulation_module
+from fedlearn_edu.history import History, RoundRecord
+from fedlearn_edu.widgets import Dashboard, FedAvgDashboard, centralised_baseline
+
+SMALL = FedConfig(rounds=4, local_epochs=1)
+
+
+def acc_line(dash):
+    return np.asarray(dash.plot.lines["test_accuracy"].get_ydata(), dtype=float)
+
+
+@pytest.fixture
+def dash():
+    return FedAvgDashboard(SMALL, background=False)
+
+
+def test_initial_run_matches_simulate(dash):
+    ref = simulate(SMALL.replace(model="auto"))
+    assert dash.runs == 1 and dash.level == "info"
+    np.testing.assert_array_equal(dash.history.test_accuracy, ref.test_accuracy)
+    np.testing.assert_array_equal(acc_line(dash), ref.test_accuracy)
+    np.testing.assert_array_equal(dash.plot.lines["test_loss"].get_ydata(), ref.test_loss)
+    assert "test accuracy" in dash.message
+
+
+def test_slider_change_reruns_with_new_value(dash):
+    before = acc_line(dash).copy()
+    dash.controls["num_clients"].value = 40
+    assert dash.runs == 2
+    assert dash.history.config.num_clients == 40
+    assert dash.history.num_participants[0] == 40
+    ref = simulate(SMALL.replace(model="auto", num_clients=40))
+    np.testing.assert_array_equal(acc_line(dash), ref.test_accuracy)
+    assert not np.array_equal(before, acc_line(dash))
+
+
+def test_rounds_slider_resizes_the_curves(dash):
+    dash.controls["rounds"].value = 7
+    x = dash.plot.lines["test_accuracy"].get_xdata()
+    np.testing.assert_array_equal(x, np.arange(1, 8))
+    assert np.all(np.isfinite(acc_line(dash)))
+    assert dash.history.completed == 7
+
+
+def test_client_fraction_changes_participants(dash):
+    dash.set_values(num_clients=20, client_fraction=0.25)
+    assert dash.runs == 2  # one recompute for two changes
+    assert np.all(dash.history.num_participants == 5)
+
+
+def test_curves_grow_every_round(dash):
+    seen = []
+    orig = dash.plot.update
+
+    def spy(hist):
+        orig(hist)
+        seen.append(int(np.isfinite(acc_line(dash)).sum()))
+
+    dash.plot.update = spy
+    dash.controls["rounds"].value = 6
+    assert seen[:6] == [1, 2, 3, 4, 5, 6]  # the line grows while training, not only at the end
+    assert dash.progress.value == dash.progress.max == 6
+
+
+def test_sliders_recompute_on_release():
+    d = FedAvgDashboard(SMALL, background=False, autostart=False)
+    for name, c in d.controls.items():
+        if "continuous_update" in c.keys:
+            assert c.continuous_update is False, name
+    assert d.runs == 0 and d.result is None
+
+
+def test_baseline_reference_line(dash):
+    acc, loss = centralised_baseline("digits")
+    line = dash.plot.baseline_lines["accuracy"]
+    assert line.get_visible() and np.allclose(line.get_ydata(), acc)
+    # independent reference: a plain sklearn fit on the same split
+    from sklearn.linear_model import LogisticRegression
+
+    from fedlearn_edu.data import load_dataset
+
+    d = load_dataset("digits")
+    ref = LogisticRegression(max_iter=2000).fit(d.X_train, d.y_train).score(d.X_test, d.y_test)
+    assert acc == pytest.approx(ref)
+    assert 0.9 < acc < 1.0 and 0 < loss < 1
+
+
+def test_more_clients_than_examples_shows_message(dash):
+    before = acc_line(dash).copy()
+    dash.set_values(dataset="iris", num_clients=150)  # iris has 112 training examples
+    assert dash.level == "error"
+    assert "num_clients" in dash.message and "112" in dash.message
+    assert "num_clients" in dash.status.value  # visible in the widget, not a traceback
+    assert dash.runs == 1
+    np.testing.assert_array_equal(before, acc_line(dash))  # old curves stay
+    dash.controls["num_clients"].value = 20  # fixing the setting clears the error
+    assert dash.level == "info" and dash.runs == 2
+    assert dash.history.config.dataset == "iris"
+
+
+def test_reset_restores_defaults(dash):
+    dash.set_values(num_clients=33, lr=0.01, local_epochs=2, dataset="wine")
+    dash.reset_button.click()
+    assert dash.values() == dash.defaults
+    assert dash.defaults["num_clients"] == SMALL.num_clients
+    np.testing.assert_array_equal(dash.history.test_accuracy,
+                                  simulate(SMALL.replace(model="auto")).test_accuracy)
+
+
+def test_divergence_is_a_visible_warning(dash, monkeypatch):
+    def diverging(cfg, callback=None, **kw):
+        def records():
+            w = np.zeros(3)
+            yield RoundRecord(1, 0.5, 1.0, 1.0, np.arange(2)), w
+            yield RoundRecord(2, np.nan, np.nan, np.nan, np.arange(2)), w * np.nan
+
+        return simulation_module.run_history(cfg, records(), callback)
+
+    monkeypatch.setattr(simulation_module, "simulate", diverging)
+    dash.controls["lr"].value = 10.0
+    assert dash.level == "warning" and dash.message.startswith("Diverged")
+    assert "lower the learning rate" in dash.message
+    assert dash.history.diverged
+    y = acc_line(dash)
+    assert y[0] == 0.5 and np.all(np.isnan(y[1:]))  # no NaN/garbage point is drawn
+
+
+def test_background_runs_cancel_and_keep_last_setting():
+    d = FedAvgDashboard(SMALL, background=True, debounce=0.05)
+    assert d.wait(120)
+    for n in (11, 12, 13, 14):  # a burst of keyboard steps
+        d.controls["num_clients"].value = n
+    assert d.wait(120)
+    assert d.history.config.num_clients == 14
+    np.testing.assert_array_equal(
+        acc_line(d), simulate(SMALL.replace(model="auto", num_clients=14)).test_accuracy)
+    assert d.runs < 5  # superseded runs were cancelled
+
+
+class Toy(Dashboard):
+    """A minimal subclass, as the base-class docstring describes."""
+
+    def make_controls(self):
+        import ipywidgets as W
+
+        return {"n": W.IntSlider(3, min=-5, max=10)}
+
+    def make_figure(self):
+        from fedlearn_edu.plots import new_figure
+
+        fig, self.ax = new_figure()
+        (self.line,) = self.ax.plot([], [])
+        return fig
+
+    def prepare(self, values):
+        if values["n"] < 0:
+            raise ValueError(f"n must be >= 0, got {values['n']}")
+        return values["n"]
+
+    def compute(self, n, report):
+        if n == 7:
+            raise RuntimeError("boom")
+        for i in range(n):
+            report(i + 1, n)
+        self.line.set_data(np.arange(n), np.arange(n) ** 2)
+        return n * n
+
+
+def test_base_class_contract():
+    t = Toy(background=False)
+    assert t.result == 9 and t.progress.value == 3
+    t.controls["n"].value = 4
+    assert t.result == 16 and len(t.line.get_xdata()) == 4
+    t.controls["n"].value = -1
+    assert t.level == "error" and "n must be >= 0" in t.message and t.result == 16
+    t.controls["n"].value = 7  # unexpected error: shown, never raised
+    assert t.level == "error" and "RuntimeError: boom" in t.message
+    t.reset()
+    assert t.values() == {"n": 3} and t.result == 9
+    with pytest.raises(ValueError, match="unknown controls"):
+        t.set_values(m=1)
+    assert t.widget.children[2] is t.status
+
+
+def test_worker_thread_is_not_the_main_thread():
+    seen = []
+
+    class T(Toy):
+        def compute(self, n, report):
+            seen.append(threading.current_thread() is threading.main_thread())
+            return n
+
+    t = T(background=True, debounce=0)
+    assert t.wait(30) and seen == [False] and t.result == 3
+
+
+def test_history_type(dash):
+    assert isinstance(dash.result, History) and dash.result is dash.history
