@@ -84,7 +84,8 @@ class FedConfig:
 
     Attributes:
         dataset: one of ``data.DATASET_NAMES``.
-        model: ``"softmax"``, ``"logistic"``, ``"linear"`` or ``"auto"`` (the dataset's usual model).
+        model: ``"softmax"``, ``"logistic"``, ``"linear"`` or ``"auto"`` (the dataset's
+            usual model).
         num_clients: number of clients holding data, 1..n_train.
         rounds: communication rounds.
         local_epochs: passes over its own data each client makes per round (FedAvg).
@@ -119,6 +120,32 @@ class FedConfig:
     l2: float = 0.0
     test_size: float = 0.25
     engine: str = "batched"
+    # --- privacy (issue 7): DP-FedAvg, poisoning attacks, robust aggregation
+    dp_noise_multiplier: float = 0.0  # sigma: noise std = sigma * dp_clip_norm on the update sum
+    dp_clip_norm: float = math.inf  # S: L2 bound on each client's update (inf = no clipping)
+    dp_delta: float = 1e-5  # delta of the reported (epsilon, delta)
+    attack: str = "none"  # none, sign_flip, scale, gaussian, label_flip, backdoor
+    attacker_fraction: float = 0.0  # share of clients that are malicious
+    attack_scale: float = 4.0  # flip/boost factor (sign_flip, scale) or noise std (gaussian)
+    backdoor_target: int = 0  # label the backdoor trigger maps to
+    aggregator: str = "mean"  # mean, median, trimmed_mean, krum, multi_krum, norm_clip
+    aggregator_f: int = 0  # attackers the defence assumes (Krum's f; trimmed from each end)
+    # --- systems (issue 5): virtual clock, stragglers, sync/async modes, compression
+    system_preset: str = "datacenter"  # devices: ideal, datacenter, mobile, iot (systems.PRESETS)
+    latency_ms: float = 0.0  # mean one-way network latency per message, milliseconds
+    latency_spread: float = 0.0  # log-normal spread of latency across clients (0 = all equal)
+    straggler_fraction: float = 0.0  # share of clients that compute straggler_slowdown x slower
+    straggler_slowdown: float = 10.0  # how much slower a straggler computes
+    mode: str = "sync"  # sync, deadline, fedprox, async, fedbuff
+    deadline_s: float = math.inf  # round deadline in simulated seconds (deadline, fedprox)
+    mu: float = 0.0  # FedProx proximal strength mu/2 ||v - w||^2 (any mode)
+    async_mixing: float = 0.5  # FedAsync a: w <- (1 - a s(tau)) w + a s(tau) v
+    staleness: str = "polynomial"  # s(tau) = (tau + 1)^-p ("polynomial") or 1 ("constant")
+    staleness_exp: float = 0.5  # p in s(tau)
+    buffer_size: int = 5  # FedBuff K: aggregate every K arrivals (<= clients per round)
+    compression: str = "none"  # update compression: none, topk, int8
+    topk_fraction: float = 0.1  # share of entries top-k keeps
+    error_feedback: bool = False  # carry compression error over to the next update
 
     def __post_init__(self):
         check_choice("dataset", self.dataset, DATASET_NAMES)
@@ -164,6 +191,84 @@ class FedConfig:
             )
         check_float("l2", self.l2, 0.0)
         check_choice("engine", self.engine, ENGINE_NAMES)
+        # --- privacy (issue 7) validation: begin
+        from .aggregate import AGGREGATORS
+        from .attacks import ATTACK_NAMES, DATA_ATTACKS
+
+        check_float("dp_noise_multiplier", self.dp_noise_multiplier, 0.0)
+        check_float("dp_clip_norm", self.dp_clip_norm, 0.0, low_open=True, allow_inf=True)
+        check_float("dp_delta", self.dp_delta, 0.0, 1.0, low_open=True, high_open=True)
+        if self.dp_noise_multiplier > 0 and math.isinf(self.dp_clip_norm):
+            raise ValueError(
+                f"dp_clip_norm must be finite when dp_noise_multiplier > 0 (noise std is "
+                f"sigma * S), got dp_clip_norm={self.dp_clip_norm}"
+            )
+        check_choice("attack", self.attack, ATTACK_NAMES)
+        check_float("attacker_fraction", self.attacker_fraction, 0.0, 1.0, high_open=True)
+        check_float("attack_scale", self.attack_scale, 0.0, low_open=True)
+        check_int("backdoor_target", self.backdoor_target, 0)
+        if self.attack in DATA_ATTACKS and self.dataset in REGRESSION_DATASETS:
+            raise ValueError(
+                f"attack={self.attack!r} needs a classification dataset, got {self.dataset!r}"
+            )
+        check_choice("aggregator", self.aggregator, AGGREGATORS)
+        check_int("aggregator_f", self.aggregator_f, 0)
+        m = self.clients_per_round
+        if self.aggregator in ("krum", "multi_krum") and m <= 2 * self.aggregator_f + 2:
+            raise ValueError(
+                f"aggregator={self.aggregator!r} needs clients per round > 2*aggregator_f + 2, "
+                f"got {m} clients for aggregator_f={self.aggregator_f}"
+            )
+        if self.aggregator == "trimmed_mean" and m <= 2 * self.aggregator_f:
+            raise ValueError(
+                f"aggregator='trimmed_mean' needs clients per round > 2*aggregator_f, "
+                f"got {m} clients for aggregator_f={self.aggregator_f}"
+            )
+        dp_on = self.dp_noise_multiplier > 0 or math.isfinite(self.dp_clip_norm)
+        if dp_on and self.aggregator != "mean":
+            raise ValueError(
+                f"aggregator must be 'mean' when DP-FedAvg is on (its noise is calibrated to "
+                f"the clipped sum), got aggregator={self.aggregator!r}"
+            )
+        # --- privacy (issue 7) validation: end
+        # --- systems (issue 5) validation: begin
+        from .compression import COMPRESSION_NAMES
+        from .systems import MODE_NAMES, PRESET_NAMES, STALENESS_NAMES
+
+        check_choice("system_preset", self.system_preset, PRESET_NAMES)
+        check_float("latency_ms", self.latency_ms, 0.0, 3_600_000.0)
+        check_float("latency_spread", self.latency_spread, 0.0, 5.0)
+        check_float("straggler_fraction", self.straggler_fraction, 0.0, 1.0)
+        check_float("straggler_slowdown", self.straggler_slowdown, 1.0, 1e9)
+        check_choice("mode", self.mode, MODE_NAMES)
+        check_float("deadline_s", self.deadline_s, 0.0, low_open=True, allow_inf=True)
+        check_float("mu", self.mu, 0.0)
+        check_float("async_mixing", self.async_mixing, 0.0, 1.0, low_open=True)
+        check_choice("staleness", self.staleness, STALENESS_NAMES)
+        check_float("staleness_exp", self.staleness_exp, 0.0, 100.0)
+        check_int("buffer_size", self.buffer_size, 1)
+        check_choice("compression", self.compression, COMPRESSION_NAMES)
+        check_float("topk_fraction", self.topk_fraction, 0.0, 1.0, low_open=True)
+        if not isinstance(self.error_feedback, bool):
+            raise TypeError(f"error_feedback must be True or False, got {self.error_feedback!r}")
+        if self.mode == "fedbuff" and self.buffer_size > self.clients_per_round:
+            raise ValueError(f"buffer_size must be <= clients per round ({self.clients_per_round})"
+                             f" for mode='fedbuff', got {self.buffer_size}")
+        if self.strategy != "fedavg" and (self.mode in ("fedprox", "async", "fedbuff") or self.mu):
+            raise ValueError(f"mode={self.mode!r} and mu > 0 need strategy='fedavg' (clients must "
+                             f"train locally), got strategy={self.strategy!r}")
+        systems_loop = (self.mode != "sync" or self.mu > 0 or self.compression != "none"
+                        or self.system_preset in ("mobile", "iot"))
+        guarded = (getattr(self, "dp_noise_multiplier", 0.0) > 0
+                   or math.isfinite(getattr(self, "dp_clip_norm", math.inf))
+                   or getattr(self, "attack", "none") != "none"
+                   or getattr(self, "aggregator", "mean") != "mean")
+        if systems_loop and guarded:
+            raise ValueError("privacy/attack/robust-aggregation settings need mode='sync', mu=0, "
+                             "compression='none' and system_preset 'ideal' or 'datacenter', got "
+                             f"mode={self.mode!r}, mu={self.mu}, compression={self.compression!r},"
+                             f" system_preset={self.system_preset!r}")
+        # --- systems (issue 5) validation: end
 
     @property
     def resolved_model(self) -> str:

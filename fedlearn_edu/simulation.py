@@ -22,6 +22,7 @@ from .config import FedConfig
 from .data import Dataset, load_dataset, partition
 from .history import History, RoundRecord
 from .models import Model, make_model
+from .privacy import make_secure_server
 from .strategies import make_strategy
 
 BYTES_PER_PARAM = 8  # float64
@@ -131,21 +132,32 @@ class Federation:
         )
 
 
-def iterate(config: FedConfig, w0: np.ndarray | None = None) -> Iterator[tuple[RoundRecord, np.ndarray]]:
+def iterate(
+    config: FedConfig, w0: np.ndarray | None = None
+) -> Iterator[tuple[RoundRecord, np.ndarray]]:
     """Yield ``(record, global_weights)`` after every round of plain synchronous FL."""
     fed = Federation(config)
+    guard = make_secure_server(config, fed)  # issue 7: None unless DP/attack/robust agg. is on
     w = fed.model.init() if w0 is None else np.array(w0, dtype=float, copy=True)
     msg_bytes = fed.num_params * BYTES_PER_PARAM
     for r in range(1, config.rounds + 1):
-        selected = fed.strategy.sample_clients(config.num_clients, fed.sample_rng)
+        if guard is None:
+            selected = fed.strategy.sample_clients(config.num_clients, fed.sample_rng)
+        else:  # issue 7: Poisson sampling under DP
+            selected = guard.sample_clients(fed)
         with np.errstate(over="ignore", invalid="ignore"):
-            results = fed.train(w, selected)
-            w = fed.strategy.aggregate(w, results, fed.counts[selected])
+            if guard is None:
+                results = fed.train(w, selected)
+                w = fed.strategy.aggregate(w, results, fed.counts[selected])
+            else:  # issue 7: attacks, robust aggregation or DP-FedAvg
+                results = fed.train(w, selected) if len(selected) else np.empty((0, len(w)))
+                w = guard.aggregate(fed, w, selected, results)
             acc, test_loss, train_loss = fed.evaluate(w)
         yield RoundRecord(
             round=r, test_accuracy=acc, test_loss=test_loss, train_loss=train_loss,
             participants=selected, bytes_up=msg_bytes * len(selected),
             bytes_down=msg_bytes * len(selected),
+            epsilon=float("nan") if guard is None else guard.epsilon,
         ), w
 
 
@@ -199,4 +211,7 @@ def simulate(
     """
     if not isinstance(config, FedConfig):
         raise TypeError(f"config must be a FedConfig, got {type(config).__name__}")
-    return run_history(config, iterate(config), callback, raise_on_divergence=raise_on_divergence)
+    from .systems import system_records  # issue 5: adds the virtual clock; own loop for modes
+
+    return run_history(config, system_records(config), callback,
+                       raise_on_divergence=raise_on_divergence)
