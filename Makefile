@@ -7,6 +7,8 @@ EXTRAS ?= dev,app
 STAMP  := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
 comma  := ,
 PORT   ?= 8888
+# Jupyter refuses to run as root (containers, CI) unless told it may.
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 .PHONY: install lab test unit notebooks bench lint figures clean
 
@@ -21,7 +23,7 @@ install: $(STAMP)
 
 lab: $(STAMP)
 	@echo "Starting JupyterLab on notebooks/00_start_here.ipynb - open the http://127.0.0.1 URL printed below."
-	$(VENV)/bin/jupyter lab --no-browser --ip=127.0.0.1 --port=$(PORT) \
+	$(VENV)/bin/jupyter lab --no-browser --ip=127.0.0.1 --port=$(PORT) $(ALLOW_ROOT) \
 		--ServerApp.root_dir=$(CURDIR)/notebooks \
 		--LabApp.default_url=/lab/tree/00_start_here.ipynb
 
