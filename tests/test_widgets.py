@@ -13,6 +13,15 @@ from fedlearn_edu.widgets import Dashboard, FedAvgDashboard, centralised_baselin
 SMALL = FedConfig(rounds=4, local_epochs=1)
 
 
+@pytest.fixture(autouse=True)
+def one_blas_thread():
+    """Small matrices: extra BLAS threads only fight each other on a busy machine."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):
+        yield
+
+
 def acc_line(dash):
     return np.asarray(dash.plot.lines["test_accuracy"].get_ydata(), dtype=float)
 
