@@ -1,0 +1,117 @@
+"""Poisoning attacks: what attackers send, poisoned data, backdoor metric, engine runs."""
+
+import numpy as np
+import pytest
+
+from fedlearn_edu import FedConfig, simulate
+from fedlearn_edu.attacks import (
+    DIGITS_TRIGGER,
+    TRIGGER_VALUE,
+    add_trigger,
+    backdoor_success_rate,
+    choose_attackers,
+    flip_labels,
+    poison_dataset,
+    poison_updates,
+)
+from fedlearn_edu.data import load_dataset
+from fedlearn_edu.models import make_model
+from fedlearn_edu.simulation import Federation
+
+
+def test_model_poisoning_formulas():
+    U = np.array([[1.0, -2.0]])
+    rng = np.random.default_rng(0)
+    np.testing.assert_array_equal(poison_updates(U, "sign_flip", 3.0, rng), [[-3.0, 6.0]])
+    np.testing.assert_array_equal(poison_updates(U, "scale", 10.0, rng), [[10.0, -20.0]])
+    G = poison_updates(np.zeros((500, 40)), "gaussian", 2.0, np.random.default_rng(1))
+    assert G.std() == pytest.approx(2.0, rel=0.02)
+    with pytest.raises(ValueError, match="kind must be"):
+        poison_updates(U, "label_flip", 1.0, rng)
+    with pytest.raises(ValueError, match="attack_scale"):
+        poison_updates(U, "scale", 0.0, rng)
+
+
+def test_choose_attackers_and_label_flip():
+    a = choose_attackers(10, 0.3, np.random.default_rng(0))
+    assert len(a) == 3 and np.all(np.diff(a) > 0)
+    np.testing.assert_array_equal(a, choose_attackers(10, 0.3, np.random.default_rng(0)))
+    np.testing.assert_array_equal(flip_labels(np.array([0, 1, 9]), 10), [9, 8, 0])
+
+
+def test_poison_dataset_touches_only_attackers_and_copies():
+    data = load_dataset("digits")
+    fed = Federation(FedConfig())
+    bad = np.array([1, 4])
+    P = poison_dataset(data, fed.parts, bad, "backdoor", target=7, fraction=0.5,
+                       rng=np.random.default_rng(0))
+    good_rows = np.concatenate([fed.parts[i] for i in range(10) if i not in bad])
+    np.testing.assert_array_equal(P.X_train[good_rows], data.X_train[good_rows])
+    rows = np.concatenate([fed.parts[i] for i in bad])
+    stamped = np.all(P.X_train[rows][:, DIGITS_TRIGGER] == TRIGGER_VALUE, axis=1)
+    assert stamped.sum() == sum(round(0.5 * len(fed.parts[i])) for i in bad)
+    assert np.all(P.y_train[rows][stamped] == 7)
+    assert not data.X_train.flags.writeable and data.X_train[rows[0], 54] != TRIGGER_VALUE
+    L = poison_dataset(data, fed.parts, bad, "label_flip")
+    np.testing.assert_array_equal(L.y_train[rows], 9 - data.y_train[rows])
+    with pytest.raises(ValueError, match="backdoor_target"):
+        poison_dataset(data, fed.parts, bad, "backdoor", target=10)
+
+
+def test_backdoor_success_rate_metric():
+    data = load_dataset("digits")
+    model = make_model("softmax", 64, 10)
+    w = model.init()
+    w_bias = w.copy()
+    model.unpack(w_bias)[1][3] = 1.0  # always predicts class 3
+    assert backdoor_success_rate(model, w_bias, data.X_test, data.y_test, 3) == 1.0
+    assert backdoor_success_rate(model, w_bias, data.X_test, data.y_test, 5) == 0.0
+    # a model that fires on the trigger pixels only for class 2
+    w_trig = w.copy()
+    coef, bias = model.unpack(w_trig)
+    coef[DIGITS_TRIGGER, 2] = 10.0
+    assert backdoor_success_rate(model, w_trig, data.X_test, data.y_test, 2) == 1.0
+    X = data.X_test[:3]
+    Xt = add_trigger(X)
+    assert np.all(Xt[:, DIGITS_TRIGGER] == TRIGGER_VALUE) and np.array_equal(Xt[:, :50], X[:, :50])
+
+
+def test_sign_flip_collapses_mean_but_not_median_or_krum():
+    base = FedConfig(rounds=10)
+    clean = simulate(base).test_accuracy[-1]
+    attacked = base.replace(attack="sign_flip", attacker_fraction=0.3)
+    assert simulate(attacked).test_accuracy[-1] < 0.3
+    assert simulate(attacked.replace(aggregator="median")).test_accuracy[-1] > clean - 0.05
+    krum = simulate(attacked.replace(aggregator="krum", aggregator_f=3)).test_accuracy[-1]
+    assert krum > clean - 0.05
+
+
+def test_backdoor_attack_plants_a_backdoor():
+    cfg = FedConfig(rounds=15, attack="backdoor", attacker_fraction=0.3, backdoor_target=0)
+    fed_data = load_dataset("digits")
+    model = make_model("softmax", 64, 10)
+    clean_w = simulate(FedConfig(rounds=15)).final_weights
+    w = simulate(cfg).final_weights
+    clean_rate = backdoor_success_rate(model, clean_w, fed_data.X_test, fed_data.y_test, 0)
+    bd_rate = backdoor_success_rate(model, w, fed_data.X_test, fed_data.y_test, 0)
+    assert bd_rate > 0.8 and clean_rate < 0.3
+    assert model.score(w, fed_data.X_test, fed_data.y_test) > 0.85  # still looks healthy
+
+
+def test_attacks_are_deterministic():
+    cfg = FedConfig(rounds=3, attack="gaussian", attacker_fraction=0.2, aggregator="median")
+    np.testing.assert_array_equal(simulate(cfg).final_weights, simulate(cfg).final_weights)
+
+
+@pytest.mark.parametrize("changes,match", [
+    (dict(attack="poison"), "attack must be one of"),
+    (dict(attacker_fraction=1.0), "attacker_fraction"),
+    (dict(attack_scale=0.0), "attack_scale"),
+    (dict(aggregator="mode"), "aggregator must be one of"),
+    (dict(aggregator="krum", aggregator_f=4), r"2\*aggregator_f \+ 2"),
+    (dict(aggregator="trimmed_mean", aggregator_f=5), "trimmed_mean"),
+    (dict(dataset="diabetes", model="auto", attack="label_flip"), "classification"),
+])
+def test_bad_config_values(changes, match):
+    with pytest.raises(ValueError, match=match):
+        FedConfig(**changes)
