@@ -211,7 +211,7 @@ def simulate(
     """
     if not isinstance(config, FedConfig):
         raise TypeError(f"config must be a FedConfig, got {type(config).__name__}")
-    from .systems import system_records  # issue 5: adds the virtual clock; own loop for modes
+    from .systems_run import system_records  # issue 5: virtual clock, systems modes
 
     return run_history(config, system_records(config), callback,
                        raise_on_divergence=raise_on_divergence)
