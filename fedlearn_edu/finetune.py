@@ -115,10 +115,22 @@ def fit(
         raise ValueError("w_src is required when l2sp > 0")
     w_src = w if w_src is None else _check_vec("w_src", w_src, p)
     losses = np.empty(steps)
+
+    def objective(v):  # (loss, grad); one forward/backward pass when the model offers it
+        if hasattr(model, "loss_grad"):
+            loss, g = model.loss_grad(v, X, y)
+            if l2sp:
+                diff = (v - w_src) * (np.ones(p, bool) if shared is None else shared)
+                loss, g = loss + 0.5 * l2sp * float(diff @ diff), g + l2sp * diff
+            return loss, g
+        return (l2sp_loss(model, v, X, y, w_src, l2sp, shared),
+                l2sp_grad(model, v, X, y, w_src, l2sp, shared))
+
     with np.errstate(over="ignore", invalid="ignore"):
+        g = objective(w)[1] if steps else None
         for t in range(steps):
-            w -= lr * train * l2sp_grad(model, w, X, y, w_src, l2sp, shared)
-            losses[t] = l2sp_loss(model, w, X, y, w_src, l2sp, shared)
+            w -= lr * train * g
+            losses[t], g = objective(w)  # loss after step t, gradient for step t + 1
             if not np.isfinite(losses[t]):
                 raise FloatingPointError(
                     f"training diverged at step {t + 1} (loss {losses[t]}); lower lr={lr}"

@@ -140,12 +140,20 @@ class MLP:
 
     def grad(self, w: np.ndarray, X: np.ndarray, y: np.ndarray) -> np.ndarray:
         """Gradient of :meth:`loss` by backpropagation, shape ``(p,)``."""
+        return self.loss_grad(w, X, y)[1]
+
+    def loss_grad(self, w: np.ndarray, X: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+        """``(loss, grad)`` from one forward and one backward pass (what training loops use)."""
         n = X.shape[0]
+        y = np.asarray(y, dtype=int)
         W1, b1, W2, b2 = self.unpack(w)
         A = X @ W1 + b1  # (n, h) pre-activations
         H = self._act(A)
-        R = np.exp(_log_softmax(H @ W2 + b2))  # (n, k) probabilities
-        R[np.arange(n), np.asarray(y, dtype=int)] -= 1.0
+        logp = _log_softmax(H @ W2 + b2)  # (n, k)
+        pen = self._penalty_mask()
+        loss = float(-np.mean(logp[np.arange(n), y]) + 0.5 * self.l2 * np.sum(pen * w**2))
+        R = np.exp(logp)  # probabilities
+        R[np.arange(n), y] -= 1.0
         R /= n  # dLoss/dlogits
         g = np.empty(self.num_params)
         gW1, gb1, gW2, gb2 = self.unpack(g)  # views into g
@@ -154,7 +162,7 @@ class MLP:
         D = (R @ W2.T) * self._act_grad(A, H)  # (n, h) dLoss/dA
         gW1[...] = X.T @ D
         gb1[...] = D.sum(axis=0)
-        return g + self.l2 * self._penalty_mask() * w
+        return loss, g + self.l2 * pen * w
 
     def predict_proba(self, w: np.ndarray, X: np.ndarray) -> np.ndarray:
         """Class probabilities ``(n, k)``."""
