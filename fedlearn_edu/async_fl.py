@@ -77,16 +77,21 @@ def async_records(config: FedConfig, fed: Federation, profiles: Profiles, timeli
     residuals: dict = {}
     version, clock, down = 0, 0.0, 0.0
 
+    # every job of a client takes the same time: look it up instead of recomputing
+    every = np.arange(config.num_clients)
+    t_all = [a.tolist() for a in client_times(profiles, every, fed.counts, epochs, msg, up_msg)]
+    avail, crash_p = profiles.availability.tolist(), profiles.dropout.tolist()
+    timeout = np.maximum(2e-3 * profiles.latency_ms, 1e-3).tolist()
+
     def start(i: int, t: float) -> None:
         nonlocal down
-        u_on, u_crash, u_when = rng.random(3)
+        u_on, u_crash, u_when = rng.random(3).tolist()
         job = dict(client=i, start=t, td=0.0, tc=0.0, tu=0.0, w_start=w, version=version)
-        if u_on >= profiles.availability[i]:  # offline: the request times out after a round trip
-            job.update(status=OFFLINE, end=t + max(2e-3 * profiles.latency_ms[i], 1e-3))
+        if u_on >= avail[i]:  # offline: the request times out after a round trip
+            job.update(status=OFFLINE, end=t + timeout[i])
         else:
-            td, tc, tu = (float(a[0]) for a in client_times(
-                profiles, [i], fed.counts[[i]], epochs, msg, up_msg))
-            crash = u_crash < profiles.dropout[i]
+            td, tc, tu = t_all[0][i], t_all[1][i], t_all[2][i]
+            crash = u_crash < crash_p[i]
             total = td + tc + tu
             job.update(td=td, tc=tc, tu=tu, status=DROPPED if crash else OK,
                        end=t + (u_when * total if crash else total))
@@ -110,6 +115,8 @@ def async_records(config: FedConfig, fed: Federation, profiles: Profiles, timeli
     for i in first:
         start(int(i), 0.0)
     buffer: list[tuple] = []
+    log: list[tuple] = []  # timeline rows of the current record
+    poly = config.staleness == "polynomial"
     record, arrivals, parts, events = 1, 0, [], 0
     max_events = 1000 * config.rounds * m + 10_000
     while record <= config.rounds:
@@ -125,8 +132,8 @@ def async_records(config: FedConfig, fed: Federation, profiles: Profiles, timeli
                 delta = job["v"] - job["w_start"]
                 if config.compression != "none":
                     delta = compress_updates(config, delta[None], [i], residuals)[0][0]
-                s = float(staleness_weight(version - job["version"], config.staleness,
-                                           config.staleness_exp))
+                tau = version - job["version"]
+                s = (tau + 1.0) ** -config.staleness_exp if poly else 1.0  # staleness_weight
                 if config.mode == "async":
                     w = fedasync_mix(w, job["w_start"] + delta, config.async_mixing * s)
                     version += 1
@@ -138,8 +145,7 @@ def async_records(config: FedConfig, fed: Federation, profiles: Profiles, timeli
                         buffer = []
             arrivals += 1
             parts.append(i)
-        timeline.add(record, i, job["start"], job["td"], job["tc"], job["tu"], job["end"],
-                     job["status"])
+        log.append((i, job["start"], job["td"], job["tc"], job["tu"], job["end"], job["status"]))
         del running[i]
         idle.append(i)
         j = int(fed.sample_rng.integers(len(idle)))
@@ -148,7 +154,9 @@ def async_records(config: FedConfig, fed: Federation, profiles: Profiles, timeli
         if job["status"] == OK and arrivals == m:
             with np.errstate(over="ignore", invalid="ignore"):
                 acc, test_loss, train_loss = fed.evaluate(w)
+            timeline.add(record, *(np.array(c) for c in zip(*log, strict=True)))
             timeline.record_end.append(clock)
+            log = []
             yield RoundRecord(
                 round=record, test_accuracy=acc, test_loss=test_loss, train_loss=train_loss,
                 participants=np.array(parts), wall_clock=clock, bytes_up=float(up_msg * m),

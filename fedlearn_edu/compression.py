@@ -129,3 +129,28 @@ def compress_with_feedback(
     target = x + _as_vector(residual, "residual")
     x_hat, nbytes = compress(target, method, fraction)
     return x_hat, target - x_hat, nbytes
+
+
+def compress_rows(X, method: str, fraction: float = 0.1) -> tuple[np.ndarray, int]:
+    """:func:`compress` applied to every row of ``X: (m, p)`` in one vectorised pass.
+
+    Gives exactly the numbers of the row-by-row loop (tested). Returns ``(X_hat, nbytes)``
+    with ``nbytes`` the size of *one* row's message.
+    """
+    X = np.asarray(X, dtype=float)
+    if X.ndim != 2:
+        raise ValueError(f"X must be a 2-D stack of updates (m, p), got shape {X.shape}")
+    m, p = X.shape
+    nbytes = compressed_bytes(method, p, fraction)
+    if method == "none":
+        return X.copy(), nbytes
+    if method == "topk":
+        idx = np.argsort(-np.abs(X), axis=1, kind="stable")[:, : topk_count(p, fraction)]
+        rows = np.arange(m)[:, None]
+        out = np.zeros_like(X)
+        out[rows, idx] = X[rows, idx]
+        return out, nbytes
+    lo = X.min(axis=1, keepdims=True)
+    scale = (X.max(axis=1, keepdims=True) - lo) / 255.0
+    q = np.clip(np.rint((X - lo) / np.where(scale > 0, scale, 1.0)), 0, 255).astype(np.uint8)
+    return lo + scale * q.astype(float), nbytes

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .compression import compress, compress_with_feedback
+from .compression import compress_rows
 from .config import FedConfig
 
 INF = float("inf")
@@ -128,15 +128,16 @@ def make_profiles(
     Speed and bandwidth are the preset's median times ``exp(spread * z)``; latency has mean
     ``latency_ms`` (the preset's if ``None``) and log-normal spread ``latency_spread``
     (``0`` = every client equal). A random ``straggler_fraction`` of the clients compute
-    ``straggler_slowdown`` times slower. Client ``i`` draws from its own spawned stream, so
-    adding clients never changes the others.
+    ``straggler_slowdown`` times slower. Client ``i``'s draws are row ``i`` of one seeded
+    stream, so adding clients never changes the others' profiles.
     """
     if preset not in PRESETS:
         raise ValueError(f"system_preset must be one of {PRESET_NAMES}, got {preset!r}")
     p = PRESETS[preset]
     lat = p["latency_ms"] if latency_ms is None else float(latency_ms)
-    children = np.random.SeedSequence([seed, 0x5157]).spawn(num_clients)
-    z = np.array([np.random.default_rng(c).standard_normal(5) for c in children]).reshape(-1, 5)
+    # row i belongs to client i; rows are drawn in order, so more clients only append rows
+    z = np.random.default_rng(np.random.SeedSequence([seed, 0x5157])).standard_normal(
+        (num_clients, 5))
     s = p["spread"]
     speed = p["speed"] * np.exp(s * z[:, 0])
     n_slow = int(round(straggler_fraction * num_clients))
@@ -213,14 +214,14 @@ def compress_updates(config: FedConfig, deltas: np.ndarray, clients, residuals: 
     """Apply ``config.compression`` to each row of ``deltas: (m, p)``.
 
     ``residuals`` maps client -> error-feedback memory and is updated in place.
-    Returns ``(deltas_hat (m, p), bytes (m,))``.
+    Returns ``(deltas_hat (m, p), bytes of one message)``.
     """
-    out, nbytes = np.empty_like(deltas), np.zeros(len(deltas))
-    for j, i in enumerate(np.asarray(clients, dtype=int)):
-        if config.error_feedback:
-            res = residuals.get(int(i), np.zeros(deltas.shape[1]))
-            out[j], residuals[int(i)], nbytes[j] = compress_with_feedback(
-                deltas[j], res, config.compression, config.topk_fraction)
-        else:
-            out[j], nbytes[j] = compress(deltas[j], config.compression, config.topk_fraction)
+    if not config.error_feedback:
+        return compress_rows(deltas, config.compression, config.topk_fraction)
+    clients = [int(i) for i in clients]
+    zero = np.zeros(deltas.shape[1])
+    target = deltas + np.stack([residuals.get(i, zero) for i in clients])
+    out, nbytes = compress_rows(target, config.compression, config.topk_fraction)
+    for i, r in zip(clients, target - out, strict=True):
+        residuals[i] = r
     return out, nbytes

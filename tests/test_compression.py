@@ -106,3 +106,18 @@ def test_inputs_not_mutated_and_bad_input():
         topk_compress(x, 4)
     with pytest.raises(ValueError, match="1-D"):
         compress(np.ones((2, 2)), "int8")
+
+
+@pytest.mark.parametrize("method", ["none", "topk", "int8"])
+def test_vectorised_rows_equal_the_row_by_row_reference(method):
+    from fedlearn_edu.compression import compress_rows
+
+    X = np.random.default_rng(3).normal(size=(7, 40))
+    X[2] = 1.5  # a constant row
+    X[3, :4] = [2.0, -2.0, 2.0, -2.0]  # ties
+    X0 = X.copy()
+    out, nbytes = compress_rows(X, method, 0.1)
+    ref = np.stack([compress(x, method, 0.1)[0] for x in X])
+    np.testing.assert_array_equal(out, ref)
+    assert nbytes == compress(X[0], method, 0.1)[1]
+    np.testing.assert_array_equal(X, X0)
