@@ -94,6 +94,11 @@ def _ranks(a: np.ndarray) -> np.ndarray:
     return ranks
 
 
+def rank_desc(values) -> np.ndarray:
+    """Ranks with 1 = largest value (ties share their average rank)."""
+    return len(values) + 1 - _ranks(values)
+
+
 def spearman(a, b) -> float:
     """Spearman rank correlation (Pearson correlation of the average ranks)."""
     a, b = np.asarray(a, float), np.asarray(b, float)
@@ -164,8 +169,7 @@ def rank_sources(model, sources: dict, train, val, test, *, source_steps: int = 
             "gain_fx": feature_gain(model, w_src, train, test, steps=steps),
         })
     for key in ("probe", "logme", "gain"):
-        r = len(rows) + 1 - _ranks([row[key] for row in rows])
-        for row, rk in zip(rows, r, strict=True):
+        for row, rk in zip(rows, rank_desc([row[key] for row in rows]), strict=True):
             row["rank_" + key] = float(rk)
     return sorted(rows, key=lambda row: row["rank_probe"])
 
