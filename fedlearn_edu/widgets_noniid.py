@@ -21,7 +21,6 @@ global accuracy); on skewed data each client's model specialises in its few labe
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -150,7 +149,6 @@ class NonIIDDashboard(Dashboard):
     def __init__(self, base: FedConfig | None = None, **kwargs):
         self.base = NONIID_DEFAULTS if base is None else base
         self._iid_cache: dict[FedConfig, NonIIDResult] = {}
-        self._frame_end, self.frame_gap = 0.0, 0.3  # seconds between intermediate frames
         super().__init__(**kwargs)
 
     def make_controls(self) -> dict:
@@ -237,13 +235,3 @@ class NonIIDDashboard(Dashboard):
         return results, (f"{s.completed} rounds, mean test accuracy: skewed ({label}) "
                          f"{s_acc:.3f} vs IID {i_acc:.3f} (gap {100 * (i_acc - s_acc):+.1f} "
                          f"points); clients' own models score {loc_s:.2f} vs {loc_i:.2f}", "info")
-
-    def redraw(self, force: bool = False) -> bool:
-        """Like the base, but the gap between frames is measured from the END of the last
-        frame: this 3-panel figure takes ~0.1-0.3 s to render, longer than a round."""
-        now = time.monotonic()
-        if not force and now - self._frame_end < self.frame_gap:
-            return False
-        drawn = super().redraw(force=True)
-        self._frame_end = time.monotonic()
-        return drawn
