@@ -22,10 +22,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .config import check_int
+from .config import check_choice, check_int
 from .finetune import fit
 from .models import Model
-from .transfer import joint_train
+from .transfer import joint_closed_form, joint_train
 
 
 # --------------------------------------------------------------------------- LogME
@@ -175,11 +175,14 @@ def rank_sources(model, sources: dict, train, val, test, *, source_steps: int = 
 
 
 def choose_alpha_beta(model, source, train, val, *, grid=(0.0, 0.25, 0.5, 0.75, 0.9),
-                      steps: int = 200, lr: float = 0.1) -> dict:
+                      steps: int = 200, lr: float = 0.1, solver: str = "auto") -> dict:
     """Pick the source weight of ``alpha f + beta g`` by target validation loss.
 
     The scale of the objective does not change its minimiser, so we search
     ``alpha = a``, ``beta = 1 - a`` over ``a`` in ``grid`` (``a = 0`` ignores the source).
+    ``solver``: ``"gd"`` (``steps`` of :func:`joint_train`, any model), ``"closed_form"``
+    (exact, linear model only) or ``"auto"`` (closed form when the model is linear). Note
+    that few GD steps from zero also regularise (early stopping), so the two can disagree.
 
     Returns:
         ``{"alpha", "beta", "grid" (G,), "val_loss" (G,)}`` for the best ``a``.
@@ -187,8 +190,17 @@ def choose_alpha_beta(model, source, train, val, *, grid=(0.0, 0.25, 0.5, 0.75, 
     grid = np.asarray(grid, dtype=float)
     if grid.ndim != 1 or len(grid) == 0 or np.any((grid < 0) | (grid >= 1)):
         raise ValueError(f"grid must hold values a in [0, 1) (alpha=a, beta=1-a), got {grid}")
-    losses = np.array([model.loss(joint_train(model, source, train, a, 1 - a, lr=lr,
-                                              steps=steps)[0], *val) for a in grid])
+    check_choice("solver", solver, ("auto", "gd", "closed_form"))
+    exact = solver == "closed_form" or (solver == "auto" and model.kind == "linear")
+    if exact and model.kind != "linear":
+        raise ValueError(f"solver='closed_form' needs the linear model, got {model.kind!r}")
+
+    def solve(a):
+        if exact:
+            return joint_closed_form(source, train, a, 1 - a, l2=model.l2)
+        return joint_train(model, source, train, a, 1 - a, lr=lr, steps=steps)[0]
+
+    losses = np.array([model.loss(solve(a), *val) for a in grid])
     best = int(np.argmin(losses))
     return {"alpha": float(grid[best]), "beta": float(1 - grid[best]), "grid": grid,
             "val_loss": losses}

@@ -108,7 +108,9 @@ def test_choose_alpha_beta_linear_matches_closed_form_search():
     va = (Xv, Xv @ w)
     m = Model("linear", 2)
     grid = (0.0, 0.2, 0.5, 0.8)
-    out = choose_alpha_beta(m, src, tr, va, grid=grid, steps=2000, lr=0.2)
+    out = choose_alpha_beta(m, src, tr, va, grid=grid, steps=2000, lr=0.2, solver="gd")
+    exact = choose_alpha_beta(m, src, tr, va, grid=grid)  # auto: closed form for linear
+    np.testing.assert_allclose(exact["val_loss"], out["val_loss"], rtol=1e-6)
     ref = [m.loss(joint_closed_form(src, tr, a, 1 - a), *va) for a in grid]
     np.testing.assert_allclose(out["val_loss"], ref, rtol=1e-6)
     assert out["alpha"] == grid[int(np.argmin(ref))] and out["alpha"] > 0
@@ -117,3 +119,7 @@ def test_choose_alpha_beta_linear_matches_closed_form_search():
     assert choose_alpha_beta(m, anti, clean, va, grid=grid, steps=500, lr=0.2)["alpha"] == 0.0
     with pytest.raises(ValueError, match="grid"):
         choose_alpha_beta(m, src, tr, va, grid=(0.5, 1.0))
+    with pytest.raises(ValueError, match="solver"):
+        choose_alpha_beta(m, src, tr, va, solver="newton")
+    with pytest.raises(ValueError, match="closed_form"):
+        choose_alpha_beta(Model("softmax", 2, 2), src, tr, va, solver="closed_form")

@@ -182,3 +182,23 @@ def test_inputs_not_mutated_and_deterministic():
     np.testing.assert_array_equal(a, b)
     for orig, arr in zip(copies, (w0, X, y), strict=True):
         np.testing.assert_array_equal(orig, arr)
+
+
+def test_fit_fast_path_equals_generic_path():
+    """MLP.loss_grad (one pass) gives the same training run as separate loss/grad calls."""
+    m = MLP(4, 3, 2, "tanh", 0.05)
+
+    class Plain:  # the MLP without loss_grad: forces the generic loss + grad path
+        num_params, n_features = m.num_params, m.n_features
+        loss, grad, init = m.loss, m.grad, m.init
+
+    X, y = _clf(30, 3)
+    w_src = m.init(seed=4)
+    shared = param_mask(m, "body")
+    kw = dict(w0=m.init(seed=5), steps=15, lr=0.2, l2sp=0.3, w_src=w_src, shared=shared)
+    w_fast, l_fast = fit(m, X, y, **kw)
+    w_slow, l_slow = fit(Plain(), X, y, **kw)
+    np.testing.assert_allclose(w_fast, w_slow, atol=1e-13)
+    np.testing.assert_allclose(l_fast, l_slow, atol=1e-13)
+    lg = m.loss_grad(w_src, X, y)
+    assert lg[0] == pytest.approx(m.loss(w_src, X, y), abs=1e-14)
