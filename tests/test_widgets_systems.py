@@ -1,0 +1,124 @@
+"""Notebook 04 dashboard without a browser: move controls, check runs and plotted data."""
+
+import numpy as np
+import pytest
+
+from fedlearn_edu import FedConfig
+from fedlearn_edu.plots_systems import GanttPlot
+from fedlearn_edu.systems_run import run_systems
+from fedlearn_edu.widgets_systems import SystemsDashboard, time_to_accuracy
+
+BASE = FedConfig(num_clients=8, rounds=5, local_epochs=1, system_preset="mobile",
+                 latency_ms=200.0, latency_spread=0.5, straggler_fraction=0.3, deadline_s=1.0,
+                 mode="fedprox", mu=0.1, buffer_size=4)
+
+
+@pytest.fixture(autouse=True)
+def one_blas_thread():
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):
+        yield
+
+
+@pytest.fixture
+def dash():
+    return SystemsDashboard(BASE, background=False)
+
+
+def xy(line):
+    return np.asarray(line.get_xdata(), float), np.asarray(line.get_ydata(), float)
+
+
+def test_initial_runs_match_the_engine(dash):
+    assert dash.runs == 1 and dash.level == "info", dash.message
+    ref = run_systems(BASE).history
+    x, y = xy(dash.plot.time.lines["chosen"])
+    np.testing.assert_array_equal(x, ref.wall_clock)
+    np.testing.assert_array_equal(y, ref.test_accuracy)
+    bx, _ = xy(dash.plot.bytes.lines["no compression"])
+    np.testing.assert_array_equal(bx, np.cumsum(ref.bytes_up))  # all > 0 here
+    assert "time to" in dash.message and "fewer bytes" in dash.message
+
+
+def test_latency_slider_moves_time_not_sync_accuracy(dash):
+    x0, y0 = xy(dash.plot.time.lines["sync"])
+    dash.controls["latency_ms"].value = 1500
+    x1, y1 = xy(dash.plot.time.lines["sync"])
+    assert dash.runs == 2
+    np.testing.assert_array_equal(y1, y0)  # sync: same accuracy per round ...
+    assert np.all(x1 > x0 + 2 * 1.0)  # ... on a slower clock (>= 2 messages of +1.3 s)
+
+
+def test_mode_and_mu_controls_rerun_the_chosen_curve(dash):
+    _, y0 = xy(dash.plot.time.lines["chosen"])
+    dash.controls["mode"].value = "async"
+    assert dash.result["chosen"].config.mode == "async"
+    assert "async" in dash.plot.time.lines["chosen"].get_label()
+    _, y1 = xy(dash.plot.time.lines["chosen"])
+    assert not np.array_equal(y0, y1)
+    dash.set_values(mode="fedprox", mu=0.8)
+    assert dash.result["chosen"].config.mu == 0.8 and dash.runs == 3
+
+
+def test_stragglers_and_deadline_change_the_gantt_chart(dash):
+    dash.set_values(straggler_fraction=0.0, deadline_s=100.0, mode="deadline")
+    verts0 = [p.vertices.copy() for p in dash.plot.gantt.collections["compute"].get_paths()]
+    assert len(dash.plot.gantt.marks["failed"].get_xdata()) == 0 or dash.message
+    dash.set_values(straggler_fraction=0.9, deadline_s=0.5)
+    verts1 = [p.vertices.copy() for p in dash.plot.gantt.collections["compute"].get_paths()]
+    assert len(verts0) != len(verts1) or not all(
+        np.array_equal(a, b) for a, b in zip(verts0, verts1, strict=True))
+    assert dash.plot.gantt.deadline_line.get_visible()
+    np.testing.assert_array_equal(dash.plot.gantt.deadline_line.get_xdata(), [0.5, 0.5])
+
+
+def test_compression_line_sends_fewer_bytes(dash):
+    bx, _ = xy(dash.plot.bytes.lines["no compression"])
+    cx, _ = xy(dash.plot.bytes.lines["compressed"])
+    assert bx[-1] / cx[-1] >= 4
+    dash.controls["compression"].value = "int8"
+    cx8, _ = xy(dash.plot.bytes.lines["compressed"])
+    assert not np.array_equal(cx, cx8) and bx[-1] / cx8[-1] >= 4
+
+
+def test_invalid_setting_shows_a_message_not_a_traceback(dash):
+    runs = dash.runs
+    dash.set_values(mode="fedbuff", num_clients=3)  # buffer_size 4 > 3 clients per round
+    assert dash.level == "error" and "buffer_size" in dash.message
+    assert dash.runs == runs
+    dash.reset()
+    assert dash.level == "info" and dash.values() == dash.defaults
+
+
+def test_impossible_deadline_warns(dash):
+    dash.set_values(mode="deadline", deadline_s=0.1, latency_ms=2000)
+    assert dash.level == "warning" and "deadline" in dash.message
+
+
+def test_gantt_plot_hand_case():
+    """One sync round of the 3-client hand case: bars end where the clock says."""
+    import matplotlib.pyplot as plt
+
+    from fedlearn_edu.systems import Timeline
+
+    tl = Timeline()
+    tl.add(1, [0, 1, 2], 0.0, [0.1, 0.2, 0.1], [1.0, 2.0, 0.5], [0.1, 0.2, 0.1],
+           [1.2, 2.4, 0.7], [0, 0, 0])
+    tl.record_end.append(2.4)
+    fig, ax = plt.subplots()
+    parts = GanttPlot(ax).update(tl, 1)
+    idle = np.array([v[1][0] - v[0][0] for v in parts["idle"]])
+    np.testing.assert_allclose(sorted(idle), [1.2, 1.7])  # client 1 is the straggler
+    comp_right = sorted(v[1][0] for v in parts["compute"])
+    np.testing.assert_allclose(comp_right, [0.6, 1.1, 2.2])
+    with pytest.raises(ValueError, match="round must be in"):
+        GanttPlot(ax).update(tl, 3)
+    plt.close(fig)
+
+
+def test_time_to_accuracy():
+    h = run_systems(BASE.replace(mode="sync")).history
+    t = time_to_accuracy(h, float(h.test_accuracy[2]))
+    assert t <= h.wall_clock[2]
+    assert time_to_accuracy(h, 2.0) == float("inf")
