@@ -144,3 +144,17 @@ def test_bad_aggregate_inputs():
     with pytest.raises(ValueError, match="weights must be"):
         dp_fedavg_aggregate(np.zeros(2), np.zeros((1, 2)), [2.0], clip_norm=1.0,
                             noise_multiplier=0.0, expected_weight=1.0)
+
+
+def test_rounds_with_no_sampled_client_still_add_noise_and_count():
+    cfg = FedConfig(rounds=15, client_fraction=0.05, dp_noise_multiplier=1.0, dp_clip_norm=1.0)
+    h = simulate(cfg)
+    assert h.ok and np.any(h.num_participants == 0)  # Poisson sampling picked nobody
+    assert h.epsilon[-1] == pytest.approx(epsilon(0.05, 1.0, 15, 1e-5), rel=1e-12)
+
+
+def test_dp_with_fedsgd_and_loop_engine():
+    cfg = FedConfig(rounds=3, strategy="fedsgd", engine="loop", dp_noise_multiplier=0.0,
+                    dp_clip_norm=1e12)
+    ref = simulate(cfg.replace(dp_clip_norm=math.inf))  # plain FedSGD
+    np.testing.assert_allclose(simulate(cfg).final_weights, ref.final_weights, atol=1e-10)
