@@ -8,6 +8,11 @@ for the same :class:`~fedlearn_edu.models.Model`. ``alpha = 0`` trains on the ta
 * :func:`joint_train`: gradient descent on it (any model).
 * :func:`joint_closed_form`: the exact minimiser for the linear (least-squares) model,
   which the tests and notebooks use to check :func:`joint_train`.
+
+See also :mod:`fedlearn_edu.finetune` (fine-tuning all parameters or the head, feature
+extraction, L2-SP), :mod:`fedlearn_edu.mlp` (a two-layer model with a body and a head),
+:mod:`fedlearn_edu.selection` (source selection, alpha/beta by validation) and
+:mod:`fedlearn_edu.personalization` (federated transfer learning).
 """
 
 from __future__ import annotations

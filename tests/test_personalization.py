@@ -245,3 +245,12 @@ def test_relabel():
     assert abs(np.mean(relabel(y, 0.7, 10) == y) - 0.7) < 0.05
     with pytest.raises(ValueError, match="relatedness"):
         relabel(y, 1.5, 10)
+
+
+def test_scenario_bad_inputs():
+    with pytest.raises(ValueError, match="num_clients"):
+        digits_scenario(0)
+    with pytest.raises(ValueError, match="alpha"):
+        digits_scenario(5, alpha=0.0)
+    with pytest.raises(TypeError, match="num_clients"):
+        hospital_clients(2.5)
