@@ -15,7 +15,7 @@ METRICS = (
     "test_accuracy",  # accuracy on the test set (R^2 for regression)
     "test_loss",  # model loss on the test set
     "train_loss",  # federated objective sum_i (n_i/n) f_i(w) of the global model
-    "wall_clock",  # simulated seconds since the start (cumulative); 0 without a systems model
+    "wall_clock",  # simulated seconds since the start (cumulative), see systems.py
     "bytes_up",  # bytes clients sent to the server this round
     "bytes_down",  # bytes the server sent to clients this round
     "epsilon",  # differential-privacy epsilon spent so far; NaN when DP is off

@@ -144,6 +144,15 @@ class SystemsRun:
         if parts is not None and len(parts) != config.num_clients:
             raise ValueError(f"parts must have num_clients={config.num_clients} entries, "
                              f"got {len(parts)}")
+        guarded = (getattr(config, "dp_noise_multiplier", 0.0) > 0
+                   or np.isfinite(getattr(config, "dp_clip_norm", np.inf))
+                   or getattr(config, "attack", "none") != "none"
+                   or getattr(config, "aggregator", "mean") != "mean")
+        if guarded and (data is not None or parts is not None
+                        or not is_plain(config, self.profiles)):
+            raise ValueError("privacy/attack/robust-aggregation settings run only in the plain "
+                             "synchronous loop: use mode='sync', mu=0, no compression, default "
+                             "data and profiles where every client is always online")
         self.data, self.parts = data, parts
         self.timeline = Timeline()
         self.history = None

@@ -327,3 +327,14 @@ def test_callback_can_stop_a_systems_run():
     run = SystemsRun(FedConfig(rounds=5, mode="async"))
     h = run.run(lambda rec, hist: calls.append(rec.round) or rec.round < 2)
     assert calls == [1, 2] and h.completed == 2 and "stopped by callback" in h.message
+
+
+def test_privacy_settings_are_refused_outside_the_plain_loop():
+    with pytest.raises(ValueError, match="privacy/attack/robust-aggregation settings need"):
+        FedConfig(mode="async", aggregator="median")
+    cfg = FedConfig(aggregator="median", aggregator_f=1)
+    prof = make_profiles(10, "mobile")  # some clients offline -> own loop, no defence there
+    with pytest.raises(ValueError, match="run only in the plain synchronous loop"):
+        SystemsRun(cfg, profiles=prof)
+    h = simulate(cfg.replace(rounds=2))  # the plain loop (with the defence) still gets a clock
+    assert h.ok and np.all(h.wall_clock > 0)
