@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .compression import compress_rows
-from .config import FedConfig
+from .config import FedConfig, check_choice, check_float, check_int
 
 INF = float("inf")
 MODE_NAMES = ("sync", "deadline", "fedprox", "async", "fedbuff")
@@ -131,8 +131,13 @@ def make_profiles(
     ``straggler_slowdown`` times slower. Client ``i``'s draws are row ``i`` of one seeded
     stream, so adding clients never changes the others' profiles.
     """
-    if preset not in PRESETS:
-        raise ValueError(f"system_preset must be one of {PRESET_NAMES}, got {preset!r}")
+    check_int("num_clients", num_clients, 1)
+    check_choice("system_preset", preset, PRESET_NAMES)
+    if latency_ms is not None:
+        check_float("latency_ms", latency_ms, 0.0)
+    check_float("latency_spread", latency_spread, 0.0, 5.0)
+    check_float("straggler_fraction", straggler_fraction, 0.0, 1.0)
+    check_float("straggler_slowdown", straggler_slowdown, 1.0)
     p = PRESETS[preset]
     lat = p["latency_ms"] if latency_ms is None else float(latency_ms)
     # row i belongs to client i; rows are drawn in order, so more clients only append rows

@@ -261,6 +261,10 @@ def test_profiles_presets_overrides_and_spawned_streams():
         p.with_overrides({0: {"colour": 1}})
     with pytest.raises(ValueError, match="system_preset must be one of"):
         make_profiles(3, "mainframe")
+    with pytest.raises(ValueError, match="straggler_fraction must be"):
+        make_profiles(3, "mobile", straggler_fraction=2.0)
+    with pytest.raises(ValueError, match="latency_ms must be"):
+        make_profiles(3, "mobile", latency_ms=-5.0)
     with pytest.raises(ValueError, match="profiles must describe num_clients=10"):
         SystemsRun(FedConfig(), profiles=p)
 
