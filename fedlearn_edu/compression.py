@@ -145,11 +145,15 @@ def compress_rows(X, method: str, fraction: float = 0.1) -> tuple[np.ndarray, in
     if method == "none":
         return X.copy(), nbytes
     if method == "topk":
-        idx = np.argsort(-np.abs(X), axis=1, kind="stable")[:, : topk_count(p, fraction)]
-        rows = np.arange(m)[:, None]
-        out = np.zeros_like(X)
-        out[rows, idx] = X[rows, idx]
-        return out, nbytes
+        # keep entries above the k-th largest magnitude, then ties at it by lowest index
+        # (what a stable sort on -|x| picks), without sorting whole rows
+        k = topk_count(p, fraction)
+        A = np.abs(X)
+        kth = -np.partition(-A, k - 1, axis=1)[:, k - 1 : k]
+        above, tie = A > kth, A == kth
+        need = k - above.sum(axis=1, keepdims=True)
+        keep = above | (tie & (np.cumsum(tie, axis=1) <= need))
+        return np.where(keep, X, 0.0), nbytes
     lo = X.min(axis=1, keepdims=True)
     scale = (X.max(axis=1, keepdims=True) - lo) / 255.0
     q = np.clip(np.rint((X - lo) / np.where(scale > 0, scale, 1.0)), 0, 255).astype(np.uint8)

@@ -121,3 +121,15 @@ def test_vectorised_rows_equal_the_row_by_row_reference(method):
     np.testing.assert_array_equal(out, ref)
     assert nbytes == compress(X[0], method, 0.1)[1]
     np.testing.assert_array_equal(X, X0)
+
+
+def test_vectorised_topk_tie_heavy_rows_match_the_reference():
+    from fedlearn_edu.compression import compress_rows
+
+    rng = np.random.default_rng(4)
+    X = rng.integers(-3, 4, size=(50, 30)).astype(float)  # many equal magnitudes
+    for frac in (0.05, 0.1, 0.37, 1.0):
+        out, _ = compress_rows(X, "topk", frac)
+        ref = np.stack([compress(x, "topk", frac)[0] for x in X])
+        np.testing.assert_array_equal(out, ref)
+        assert np.all((out != 0).sum(axis=1) <= topk_count(30, frac))
