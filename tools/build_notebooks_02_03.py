@@ -101,8 +101,10 @@ counts = {}
 for name, kw in settings.items():
     parts = partition(digits.y_train, K, rng=np.random.default_rng(0), **kw)
     counts[name] = label_histogram(digits.y_train, parts, digits.n_classes)
-    print(f"{name:18s} effective labels per client: mean {effective_labels(counts[name]).mean():.2f}, "
-          f"client sizes {counts[name].sum(axis=1).min()}..{counts[name].sum(axis=1).max()}")
+    sizes = counts[name].sum(axis=1)
+    eff_labels = effective_labels(counts[name]).mean()
+    print(f"{name:18s} effective labels per client: mean {eff_labels:.2f}, "
+          f"client sizes {sizes.min()}..{sizes.max()}")
 
 fig, axes = plt.subplots(1, 4, figsize=(12, 2.8), sharey=False)
 for ax, (name, c) in zip(axes, counts.items()):
@@ -251,9 +253,10 @@ def my_dirichlet_partition(y, num_clients, alpha, rng):
 # self-check
 y = digits.y_train
 mine = {a: my_dirichlet_partition(y, 20, a, np.random.default_rng(1)) for a in (100.0, 0.05)}
-for a, parts in mine.items():
+for parts in mine.values():
     assert len(parts) == 20
-    assert np.array_equal(np.sort(np.concatenate(parts)), np.arange(len(y))), "each example exactly once"
+    used = np.sort(np.concatenate(parts))
+    assert np.array_equal(used, np.arange(len(y))), "each example exactly once"
 eff_mine = {a: effective_labels(label_histogram(y, p, 10)[[len(q) > 0 for q in p]]).mean()
             for a, p in mine.items()}
 assert eff_mine[100.0] > 9.5 and eff_mine[0.05] < 3, eff_mine
@@ -352,10 +355,11 @@ for alpha, beta in [(1.0, 1.0), (3.0, 0.2), (0.2, 3.0), (0.0, 1.0), (1.0, 0.0)]:
     w_gd, losses = joint_train(model, t20.source, t20.target, alpha, beta, lr=lr, steps=6000)
     w_cf = joint_closed_form(t20.source, t20.target, alpha, beta)
     gap = np.abs(w_gd - w_cf).max()
+    best = joint_loss(model, w_cf, t20.source, t20.target, alpha, beta)
     print(f"α={alpha:3.1f} β={beta:3.1f}: max |w_GD - w*| = {gap:.1e}, "
-          f"objective {losses[-1]:.6f} vs {joint_loss(model, w_cf, t20.source, t20.target, alpha, beta):.6f}")
+          f"objective {losses[-1]:.6f} vs {best:.6f}")
     assert gap < 1e-5
-    assert losses[-1] <= joint_loss(model, w_cf, t20.source, t20.target, alpha, beta) + 1e-10
+    assert losses[-1] <= best + 1e-10
 """),
     md(r"""
 ## 2. Transfer on the article's tasks: when it helps, when it hurts
@@ -371,7 +375,8 @@ def mean_errors(n_target, relation, alpha=1.0, beta=1.0, seeds=range(5)):
             for s in seeds]
     return {m: float(np.mean([e[m] for e in errs])) for m in ("scratch", "finetune", "joint")}
 
-results = {(n, rel): mean_errors(n, rel) for n in (5, 200) for rel in ("related", "unrelated", "opposite")}
+results = {(n, rel): mean_errors(n, rel)
+           for n in (5, 200) for rel in ("related", "unrelated", "opposite")}
 print(f"{'target examples':>15s} {'source':>10s} {'scratch':>9s} {'fine-tune':>9s} {'joint':>9s}")
 for (n, rel), e in results.items():
     print(f"{n:15d} {rel:>10s} {e['scratch']:9.3f} {e['finetune']:9.3f} {e['joint']:9.3f}")
@@ -457,12 +462,14 @@ def few_cases(n, s):
                           for c in (0, 1)])
     return hospital_b(bc.X_train[idx]), bc.y_train[idx]
 
-acc = {k: [] for k in ("scratch", "fine-tune", "joint", "fine-tune (flipped source)", "joint (flipped source)")}
+runs = {"scratch": (source, 0.0, None),  # name: (source task, alpha, start)
+        "fine-tune": (source, 0.0, w_a),
+        "joint": (source, 1.0, None),
+        "fine-tune (flipped source)": (flipped_source, 0.0, w_flip),
+        "joint (flipped source)": (flipped_source, 1.0, None)}
+acc = {k: [] for k in runs}
 for s in range(5):
     tgt = few_cases(10, s)
-    runs = {"scratch": (source, 0.0, None), "fine-tune": (source, 0.0, w_a), "joint": (source, 1.0, None),
-            "fine-tune (flipped source)": (flipped_source, 0.0, w_flip),
-            "joint (flipped source)": (flipped_source, 1.0, None)}
     for name, (src, alpha, w0) in runs.items():
         w, _ = joint_train(lmodel, src, tgt, alpha, 1.0, w0=w0, lr=0.1, steps=100)
         acc[name].append(lmodel.score(w, *test_b))
