@@ -191,13 +191,13 @@ class NonIIDDashboard(Dashboard):
 
     def compute(self, job, report):
         skewed, iid = job
-        total = skewed.rounds * (1 if iid in self._iid_cache else 2)
+        total = skewed.rounds * len({c for c in job if c not in self._iid_cache})
         done = 0
         self.plot.set_rounds(skewed.rounds)
         report(0, total, "partitioning…")
         results: dict[str, NonIIDResult] = {}
         for key, cfg in (("iid", iid), ("skewed", skewed)):
-            if key == "iid" and cfg in self._iid_cache:
+            if cfg in self._iid_cache:  # the IID reference (or an IID "skewed" run) is cached
                 results[key] = self._iid_cache[cfg]
             else:
                 fed = Federation(cfg)

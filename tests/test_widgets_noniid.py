@@ -178,3 +178,11 @@ def test_reset_restores_defaults(dash):
     assert dash.values() == dash.defaults
     assert dash.result["skewed"].history.config == SMALL
     assert dash.level == "info"
+
+
+def test_iid_partition_reuses_the_cached_reference(dash):
+    iid_line = line(dash, "iid")
+    dash.controls["partition"].value = "iid"
+    np.testing.assert_array_equal(line(dash, "skewed"), iid_line)  # same config, same run
+    assert dash.result["skewed"] is dash.result["iid"]
+    assert "skewed (IID)" in dash.message and "gap +0.0 points" in dash.message
