@@ -46,7 +46,7 @@ NB02 = [
 - how to measure the accuracy gap between IID and skewed data, on real numbers, across seeds.
 
 **What you need**: notebook 01 (FedAvg: the objective $\min_w \sum_i \frac{n_i}{n} f_i(w)$, rounds, local epochs, client fraction).
-Runs in about 10 seconds; nothing is downloaded.
+Runs in about 15 seconds; nothing is downloaded.
 
 The article names three challenges of federated learning (联邦学习): limited compute, network latency (延迟) and
 **model non-adaptation** (模型不适应性): the shared model does not suit every device, because devices hold
