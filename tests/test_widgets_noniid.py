@@ -96,7 +96,11 @@ def test_fedsgd_has_no_drift():
 # ---- dashboard ------------------------------------------------------------------------
 @pytest.fixture
 def dash():
-    return NonIIDDashboard(SMALL, background=False)
+    import matplotlib.pyplot as plt
+
+    d = NonIIDDashboard(SMALL, background=False)
+    yield d
+    plt.close(d.fig)
 
 
 def line(d, key, which="acc"):
@@ -186,3 +190,15 @@ def test_iid_partition_reuses_the_cached_reference(dash):
     np.testing.assert_array_equal(line(dash, "skewed"), iid_line)  # same config, same run
     assert dash.result["skewed"] is dash.result["iid"]
     assert "skewed (IID)" in dash.message and "gap +0.0 points" in dash.message
+
+
+def test_background_mode_finishes_and_matches():
+    import matplotlib.pyplot as plt
+
+    d = NonIIDDashboard(SMALL, background=True, debounce=0.0)
+    try:
+        assert d.wait(120)
+        assert d.level == "info" and d.runs == 1
+        np.testing.assert_array_equal(line(d, "skewed"), run_noniid(SMALL).history.test_accuracy)
+    finally:
+        plt.close(d.fig)

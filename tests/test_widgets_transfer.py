@@ -116,9 +116,12 @@ def test_compare_methods_does_not_mutate_and_curves_match():
 # ---- dashboard ------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def dash():
+    import matplotlib.pyplot as plt
+
     d = TransferDashboard(background=False)
     d.set_values(steps=60)  # cheaper runs
-    return d
+    yield d
+    plt.close(d.fig)
 
 
 def test_initial_state_and_lines(dash):
