@@ -350,9 +350,9 @@ equations. They must agree for any α, β (with 20 target examples, so that $g$ 
 """),
     code(r"""
 t20 = tasks.with_n_target(20)
-for alpha, beta in [(1.0, 1.0), (3.0, 0.2), (0.2, 3.0), (0.0, 1.0), (1.0, 0.0)]:
+for alpha, beta in [(1.0, 1.0), (3.0, 0.2), (0.2, 3.0)]:
     lr = lipschitz_lr(t20.source, t20.target, alpha, beta)
-    w_gd, losses = joint_train(model, t20.source, t20.target, alpha, beta, lr=lr, steps=6000)
+    w_gd, losses = joint_train(model, t20.source, t20.target, alpha, beta, lr=lr, steps=5000)
     w_cf = joint_closed_form(t20.source, t20.target, alpha, beta)
     gap = np.abs(w_gd - w_cf).max()
     best = joint_loss(model, w_cf, t20.source, t20.target, alpha, beta)
@@ -507,9 +507,10 @@ for alpha, beta in [(1.0, 1.0), (0.3, 2.0)]:
     mine = my_joint_closed_form(t20.source, t20.target, alpha, beta)
     assert mine.shape == (11,), "return the 10 coefficients and the bias"
     assert np.allclose(mine, joint_closed_form(t20.source, t20.target, alpha, beta), atol=1e-10)
-    w_gd, _ = joint_train(model, t20.source, t20.target, alpha, beta,
-                          lr=lipschitz_lr(t20.source, t20.target, alpha, beta), steps=6000)
-    assert np.allclose(mine, w_gd, atol=1e-5)
+mine = my_joint_closed_form(t20.source, t20.target, 1.0, 1.0)
+w_gd, _ = joint_train(model, t20.source, t20.target, 1.0, 1.0,
+                      lr=lipschitz_lr(t20.source, t20.target, 1.0, 1.0), steps=3000)
+assert np.allclose(mine, w_gd, atol=1e-6)
 print("well done - your closed form matches the library and gradient descent")
 """),
     md(r"""
