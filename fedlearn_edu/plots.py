@@ -133,8 +133,8 @@ class ConvergencePlot:
             line.set_data(x, np.full(rounds, np.nan))
         for ax in (self.ax_acc, self.ax_loss):
             ax.set_xlim(0.5, rounds + 0.5)
-        self.ax_acc.set_ylim(0.0, 1.02)
-        self.ax_loss.set_ylim(0.0, 2.5)
+        self.ax_acc.set_ylim(0.8, 1.005)  # zooms out below 0.8 when needed (see update)
+        self.ax_loss.set_ylim(0.0, 1.0)
 
     def set_baseline(self, accuracy: float | None, loss: float | None = None) -> None:
         """Show horizontal reference lines (``None`` hides them)."""
@@ -152,11 +152,21 @@ class ConvergencePlot:
             self.set_rounds(history.rounds)
         for key, line in self.lines.items():
             line.set_ydata(np.array(getattr(history, key), dtype=float, copy=True))
-        loss = np.concatenate([history.test_loss, history.train_loss,
-                               self.baseline_lines["loss"].get_ydata()])
-        loss = loss[np.isfinite(loss)]
-        if loss.size:  # keep the whole run in view; the y-range only grows during a run
+        # keep the whole run in view: during a run the y-ranges only grow
+        acc = _finite(history.test_accuracy, self.baseline_lines["accuracy"].get_ydata())
+        if acc.size:
+            low = min(self.ax_acc.get_ylim()[0], np.floor(20 * acc.min() - 0.5) / 20)
+            self.ax_acc.set_ylim(max(low, -0.05), 1.005)
+        loss = _finite(history.test_loss, history.train_loss,
+                       self.baseline_lines["loss"].get_ydata())
+        if loss.size:
             self.ax_loss.set_ylim(0.0, max(self.ax_loss.get_ylim()[1], 1.05 * float(loss.max())))
+
+
+def _finite(*arrays) -> np.ndarray:
+    """The finite values of all ``arrays``, flattened."""
+    a = np.concatenate([np.ravel(np.asarray(x, dtype=float)) for x in arrays])
+    return a[np.isfinite(a)]
 
 
 def plot_history(history: History, ax=None, *, metric: str = "test_accuracy", label=None):

@@ -77,11 +77,13 @@ class Dashboard:
         self.background, self.debounce = bool(background), float(debounce)
         self.controls: dict[str, W.ValueWidget] = dict(self.make_controls())
         self.defaults = {k: c.value for k, c in self.controls.items()}
-        for c in self.controls.values():
+        for name, c in self.controls.items():
+            c.add_class(f"fedlearn-control-{name}")
             if "continuous_update" in c.keys:
                 c.continuous_update = False
             c.observe(self._on_change, names="value")
         self.status = W.HTML(layout=W.Layout(min_height="1.6em"))
+        self.status.add_class("fedlearn-status")  # CSS hooks for the browser test
         self.message, self.level = "", "info"
         self.progress = W.IntProgress(value=0, min=0, max=1, description="progress",
                                       layout=W.Layout(width="320px"))
@@ -89,12 +91,15 @@ class Dashboard:
         self.reset_button.on_click(lambda _: self.reset())
         self.fig = self.make_figure()
         self._redraw = Redrawer(self.fig)
+        if is_widget_canvas(self.fig):
+            self.fig.canvas.on_msg(self._on_canvas_msg)
         self.result, self.runs = None, 0
         self._suspend = False
         self._run_lock = threading.Lock()  # one compute at a time
         self._cancel = threading.Event()  # set = the running job must stop
         self._thread: threading.Thread | None = None
         self.widget = self.make_layout()
+        self.widget.add_class("fedlearn-dashboard")
         if autostart:
             self.refresh()
 
@@ -134,6 +139,27 @@ class Dashboard:
 
                 display(self.fig)
         return out
+
+    def _on_canvas_msg(self, canvas, content, buffers) -> None:
+        """Work around an ipympl start-up race (seen under Voilà on a busy machine).
+
+        When the page connects, ipympl's front-end sends ``initialized``; the kernel answers
+        with the figure size (a ``_size`` state update) plus a ``resize`` message. The
+        front-end may handle the message before the state update, size the view to 0 x 0
+        and never draw the figure. Sending the size again a little later fixes the view.
+        """
+        if content.get("type") == "initialized":
+            for delay in (0.5, 2.0, 5.0):
+                t = threading.Timer(delay, self._resend_size)
+                t.daemon = True
+                t.start()
+
+    def _resend_size(self) -> None:
+        try:
+            _, _, w, h = self.fig.bbox.bounds
+            self.fig.canvas.manager.resize(w, h)
+        except Exception:  # the figure may be closed by now: nothing to fix
+            pass
 
     def values(self) -> dict:
         return {k: c.value for k, c in self.controls.items()}
@@ -274,22 +300,25 @@ class FedAvgDashboard(Dashboard):
         super().__init__(**kwargs)
 
     def make_controls(self) -> dict:
-        b, style = self.base, {"description_width": "150px"}
+        b, style = self.base, {"description_width": "130px"}
         lay = W.Layout(width="420px")
+        # English labels (the browser may lack CJK fonts); the Chinese term is the tooltip
         return {
-            "dataset": W.Dropdown(options=self.DATASETS, value=b.dataset,
-                                  description="dataset (数据集)", style=style, layout=lay),
-            "num_clients": W.IntSlider(b.num_clients, min=1, max=200,
-                                       description="clients (客户端)", style=style, layout=lay),
-            "rounds": W.IntSlider(b.rounds, min=1, max=100, description="rounds (轮数)",
-                                  style=style, layout=lay),
+            "dataset": W.Dropdown(options=self.DATASETS, value=b.dataset, description="dataset",
+                                  tooltip="数据集", style=style, layout=lay),
+            "num_clients": W.IntSlider(b.num_clients, min=1, max=200, description="clients",
+                                       tooltip="客户端数量 K", style=style, layout=lay),
+            "rounds": W.IntSlider(b.rounds, min=1, max=100, description="rounds",
+                                  tooltip="通信轮次", style=style, layout=lay),
             "local_epochs": W.IntSlider(b.local_epochs, min=1, max=20,
-                                        description="local epochs", style=style, layout=lay),
+                                        description="local epochs E", tooltip="本地训练轮数",
+                                        style=style, layout=lay),
             "lr": W.FloatLogSlider(b.lr, base=10, min=-3, max=1, step=0.1,
-                                   description="learning rate", readout_format=".3g",
-                                   style=style, layout=lay),
+                                   description="learning rate η", readout_format=".3g",
+                                   tooltip="学习率", style=style, layout=lay),
             "client_fraction": W.FloatSlider(b.client_fraction, min=0.05, max=1.0, step=0.05,
-                                             description="client fraction C", style=style,
+                                             description="client fraction C",
+                                             tooltip="每轮参与的客户端比例", style=style,
                                              layout=lay),
         }
 
@@ -322,6 +351,7 @@ class FedAvgDashboard(Dashboard):
         if hist.diverged:
             return hist, (f"Diverged: {hist.message}", "warning")
         final = hist.final()["test_accuracy"]
-        return hist, (f"round {hist.completed}: FedAvg test accuracy {final:.3f} "
+        return hist, (f"{cfg.num_clients} clients ({cfg.clients_per_round} per round), "
+                      f"round {hist.completed}: FedAvg test accuracy {final:.3f} "
                       f"vs centralised {acc:.3f} (gap {100 * (acc - final):+.1f} points)", "info")
 
