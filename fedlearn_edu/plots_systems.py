@@ -119,7 +119,10 @@ class GanttPlot:
         left = min(0.0, float(start.min())) if len(y) else 0.0  # async jobs start earlier
         self.ax.set_xlim(left, left + 1.05 * (right - left))
         self.ax.set_ylim(-0.7, len(clients) - 0.3)
-        self.ax.set_title(f"Who waits for whom (round {r})")
+        self.ax.set_title(f"Who waits for whom (round {r})" if show_idle
+                          else f"Jobs that arrived in update batch {r}")
+        self.ax.set_xlabel("simulated time in the round (s)" if show_idle
+                           else "simulated time since the previous batch (s)")
         return parts
 
 

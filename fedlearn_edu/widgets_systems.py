@@ -79,6 +79,21 @@ class SystemsDashboard(Dashboard):
         self.plot = SystemsFigure()
         return self.plot.fig
 
+    def redraw(self, force: bool = False) -> bool:
+        """Draw; work around ipympl 0.10 storing a frame drawn before the browser connected
+        as a bare base64 string (no ``data:image/png;base64,`` prefix): the browser then loads
+        it as a relative URL, fails, and never shows the figure (seen in Voila when later
+        cells keep the kernel busy). The fixed value is sent in one message."""
+        canvas = self.fig.canvas
+        if not hasattr(canvas, "hold_sync"):
+            return super().redraw(force)
+        with canvas.hold_sync():
+            drawn = super().redraw(force)
+            url = getattr(canvas, "_data_url", None)
+            if isinstance(url, str) and url and not url.startswith("data:"):
+                canvas._data_url = "data:image/png;base64," + url
+        return drawn
+
     def prepare(self, values: dict):
         v = dict(values)
         rnd, method = v.pop("round"), v.pop("compression")
