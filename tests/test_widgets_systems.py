@@ -122,3 +122,33 @@ def test_time_to_accuracy():
     t = time_to_accuracy(h, float(h.test_accuracy[2]))
     assert t <= h.wall_clock[2]
     assert time_to_accuracy(h, 2.0) == float("inf")
+
+
+def test_redraw_fixes_ipympl_bare_base64_data_url(dash):
+    """ipympl 0.10 stores a frame drawn before the browser connects without the
+    ``data:`` prefix; the dashboard sends the prefixed value instead (one message)."""
+    import contextlib
+
+    class FakeCanvas:  # the parts of ipympl's Canvas that redraw touches
+        syncing_data_url = True
+        _data_url = None
+        held = 0
+
+        @contextlib.contextmanager
+        def hold_sync(self):
+            self.held += 1
+            yield
+
+        def draw(self):
+            self._data_url = "iVBORw0KGgo="  # what ipympl's send_binary stores
+
+    fake = FakeCanvas()
+    real = dash.fig.canvas
+    dash.fig.set_canvas(fake)
+    try:
+        assert dash.redraw(force=True)
+        assert fake._data_url == "data:image/png;base64,iVBORw0KGgo=" and fake.held == 1
+        dash.redraw(force=True)  # every new frame is fixed, never double-prefixed
+        assert fake._data_url.count("data:") == 1
+    finally:
+        dash.fig.set_canvas(real)
