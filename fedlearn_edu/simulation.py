@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from .client import local_sgd, local_sgd_batched, pad_clients
 from .config import FedConfig
@@ -174,6 +175,14 @@ def run_history(
     (then ``history.diverged`` is True and ``history.message`` says what to change).
     """
     hist = History(config.rounds, config=config)
+    # The engine's matrices are small: multi-threaded BLAS only adds overhead (and thrashes
+    # when a 2-core machine is shared), so the run uses one BLAS thread.
+    with threadpool_limits(limits=1, user_api="blas"):
+        _collect(config, records, hist, callback, raise_on_divergence)
+    return hist
+
+
+def _collect(config, records, hist, callback, raise_on_divergence) -> None:
     for rec, w in records:
         if not (np.isfinite(rec.train_loss) and np.all(np.isfinite(w))):
             hist.diverged = True
@@ -183,13 +192,12 @@ def run_history(
             )
             if raise_on_divergence:
                 raise DivergenceError(hist.message)
-            break
+            return
         hist.record(rec)
         hist.final_weights = w
         if callback is not None and callback(rec, hist) is False:
             hist.message = f"stopped by callback after round {rec.round}"
-            break
-    return hist
+            return
 
 
 def simulate(
