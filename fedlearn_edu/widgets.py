@@ -1,8 +1,10 @@
 """Live notebook dashboards: ipywidgets controls on top of :mod:`fedlearn_edu.plots`.
 
-:class:`Dashboard` is the reusable base; :class:`FedAvgDashboard` (notebook 01) is the
-first subclass. Everything works without a browser: set ``dash.controls["x"].value``,
-call ``dash.wait()``, and read ``dash.result`` / the line data.
+:class:`Dashboard` is the reusable base (subclass it for a new notebook);
+:class:`FedAvgDashboard` (notebook 01) and :class:`ArticleFLDashboard` (notebook 00) live in
+:mod:`fedlearn_edu.widgets_intro` and are re-exported here. Everything works without a
+browser: set ``dash.controls["x"].value``, call ``dash.wait()``, read ``dash.result`` and
+the line data.
 """
 
 from __future__ import annotations
@@ -14,12 +16,10 @@ from functools import lru_cache
 import ipywidgets as W
 from threadpoolctl import threadpool_limits
 
-from .config import FedConfig
 from .data import load_dataset
-from .history import History
-from .plots import ConvergencePlot, Redrawer, is_widget_canvas
+from .plots import Redrawer, is_widget_canvas
 
-__all__ = ["Dashboard", "FedAvgDashboard", "centralised_baseline"]
+__all__ = ["Dashboard", "FedAvgDashboard", "ArticleFLDashboard", "centralised_baseline"]
 
 
 class Cancelled(Exception):
@@ -287,77 +287,6 @@ def _baseline(dataset: str, test_size: float) -> tuple[float, float]:
                                                                  labels=clf.classes_))
 
 
-class FedAvgDashboard(Dashboard):
-    """Notebook 01: FedAvg on a classification dataset, curves growing round by round.
-
-    Controls: ``dataset``, ``num_clients``, ``rounds``, ``local_epochs``, ``lr``,
-    ``client_fraction``. The result is the run's :class:`History` (also ``self.history``);
-    the centralised sklearn baseline is the dotted reference line.
-
-    Args:
-        base: the :class:`FedConfig` the controls start from (its other fields are kept).
-    """
-
-    DATASETS = ("digits", "breast_cancer", "wine", "iris")
-
-    def __init__(self, base: FedConfig | None = None, **kwargs):
-        self.base = FedConfig(model="auto") if base is None else base.replace(model="auto")
-        self.history: History | None = None
-        super().__init__(**kwargs)
-
-    def make_controls(self) -> dict:
-        b, style = self.base, {"description_width": "130px"}
-        lay = W.Layout(width="420px")
-        # English labels (the browser may lack CJK fonts); the Chinese term is the tooltip
-        return {
-            "dataset": W.Dropdown(options=self.DATASETS, value=b.dataset, description="dataset",
-                                  tooltip="数据集", style=style, layout=lay),
-            "num_clients": W.IntSlider(b.num_clients, min=1, max=200, description="clients",
-                                       tooltip="客户端数量 K", style=style, layout=lay),
-            "rounds": W.IntSlider(b.rounds, min=1, max=100, description="rounds",
-                                  tooltip="通信轮次", style=style, layout=lay),
-            "local_epochs": W.IntSlider(b.local_epochs, min=1, max=20,
-                                        description="local epochs E", tooltip="本地训练轮数",
-                                        style=style, layout=lay),
-            "lr": W.FloatLogSlider(b.lr, base=10, min=-3, max=1, step=0.1,
-                                   description="learning rate η", readout_format=".3g",
-                                   tooltip="学习率", style=style, layout=lay),
-            "client_fraction": W.FloatSlider(b.client_fraction, min=0.05, max=1.0, step=0.05,
-                                             description="client fraction C",
-                                             tooltip="每轮参与的客户端比例", style=style,
-                                             layout=lay),
-        }
-
-    def make_figure(self):
-        self.plot = ConvergencePlot(self.base.rounds)
-        return self.plot.fig
-
-    def prepare(self, values: dict) -> FedConfig:
-        return self.base.replace(**values)  # FedConfig validates: errors name the field
-
-    def compute(self, cfg: FedConfig, report):
-        from .simulation import simulate
-
-        report(0, cfg.rounds, f"centralised baseline for {cfg.dataset}…")
-        acc, loss = centralised_baseline(cfg.dataset, cfg.test_size)
-        report(0, cfg.rounds, f"training {cfg.num_clients} clients, "
-                              f"{cfg.clients_per_round} per round…")
-        self.plot.set_rounds(cfg.rounds)
-        self.plot.set_baseline(acc, loss)
-        self.redraw(force=True)
-
-        def on_round(rec, hist):
-            self.plot.update(hist)
-            report(rec.round, cfg.rounds)
-            self.redraw()
-
-        hist = simulate(cfg, callback=on_round)
-        self.plot.update(hist)
-        self.history = hist
-        if hist.diverged:
-            return hist, (f"Diverged: {hist.message}", "warning")
-        final = hist.final()["test_accuracy"]
-        return hist, (f"{cfg.num_clients} clients ({cfg.clients_per_round} per round), "
-                      f"round {hist.completed}: FedAvg test accuracy {final:.3f} "
-                      f"vs centralised {acc:.3f} (gap {100 * (acc - final):+.1f} points)", "info")
-
+# The concrete dashboards of notebooks 00 and 01 live in widgets_intro.py (kept importable
+# from here). Imported last: widgets_intro needs Dashboard, defined above.
+from .widgets_intro import ArticleFLDashboard, FedAvgDashboard  # noqa: E402

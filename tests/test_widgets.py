@@ -213,3 +213,31 @@ def test_worker_thread_is_not_the_main_thread():
 
 def test_history_type(dash):
     assert isinstance(dash.result, History) and dash.result is dash.history
+
+
+def test_article_dashboard_matches_seed_federated_train():
+    from fedlearn_edu import seed
+    from fedlearn_edu.widgets import ArticleFLDashboard
+
+    d = ArticleFLDashboard(background=False)
+    test = seed.generate_data(1000, seed=123)
+    ref = [seed.mse(test, seed.federated_train(np.zeros(10), 5, rounds=r)) for r in range(1, 21)]
+    np.testing.assert_allclose(d.result, ref, rtol=1e-12)
+    np.testing.assert_allclose(d.line.get_ydata(), ref, rtol=1e-12)
+    d.set_values(num_devices=12, rounds=6)
+    ref12 = seed.federated_train(np.zeros(10), 12, rounds=6)
+    assert d.result[-1] == pytest.approx(seed.mse(test, ref12), rel=1e-12)
+    assert d.message.startswith("12 devices")
+
+
+def test_article_dashboard_reports_real_divergence():
+    from fedlearn_edu.widgets import ArticleFLDashboard
+
+    d = ArticleFLDashboard(background=False)
+    d.controls["lr"].value = 1.0  # above 2 / lambda_max of the least-squares Hessian
+    assert d.level == "warning" and d.message.startswith("Diverged in round")
+    assert "lower the learning rate" in d.message
+    y = np.asarray(d.line.get_ydata(), dtype=float)
+    assert np.all(np.isnan(y) | (y < 1e6))  # nothing huge or infinite is drawn
+    d.reset()
+    assert d.level == "info" and d.values()["lr"] == pytest.approx(0.2)

@@ -55,7 +55,7 @@ import inspect
 import matplotlib.pyplot as plt
 import numpy as np
 
-from fedlearn_edu import FedConfig, Federation, simulate, seed
+from fedlearn_edu import FedConfig, Federation, seed, simulate
 from fedlearn_edu.seed import original  # the article's functions, exactly as written
 from fedlearn_edu.simulation import iterate
 
@@ -170,6 +170,26 @@ fig.tight_layout()
 assert mse_fl < 0.1 * mse_zero  # learned: less than 10% of the error at w = 0
 assert curve[-1] < curve[0]  # and the error falls with more rounds
 assert mse_fl < 0.02  # close to the noise floor 0.1**2 = 0.01
+"""),
+    md(r"""
+### Live: the same loop with sliders
+
+Move a slider and release it; the curve redraws round by round. Try more devices (设备), fewer
+samples per device, and a learning rate above about 0.35: gradient descent on this least-squares
+loss diverges once η > 2/λ_max of its Hessian, and the dashboard says so instead of plotting
+garbage.
+"""),
+    code(r"""
+from fedlearn_edu.widgets import ArticleFLDashboard
+
+article_dash = ArticleFLDashboard()
+article_dash
+"""),
+    code(r"""
+assert article_dash.wait(60), "the dashboard run did not finish"
+print(article_dash.message)
+if article_dash.values() == article_dash.defaults:  # untouched: the same numbers as above
+    assert np.allclose(article_dash.result, curve)
 """),
     md(r"""
 Transfer learning, corrected: train on plenty of source data, then fine-tune on only 20 target
