@@ -47,32 +47,32 @@ class SystemsDashboard(Dashboard):
         super().__init__(**kwargs)
 
     def make_controls(self) -> dict:
-        b, style = self.base, {"description_width": "170px"}
-        lay = W.Layout(width="440px")
+        b = self.base
+        # English labels (the browser may lack CJK fonts); the Chinese term is the tooltip
+        kw = dict(style={"description_width": "150px"}, layout=W.Layout(width="430px"))
+        deadline = b.deadline_s if np.isfinite(b.deadline_s) else 10.0
         return {
             "latency_ms": W.FloatSlider(b.latency_ms, min=0, max=2000, step=50,
-                                        description="mean latency (延迟) ms", style=style,
-                                        layout=lay),
+                                        description="mean latency (ms)", tooltip="延迟", **kw),
             "latency_spread": W.FloatSlider(b.latency_spread, min=0, max=1.5, step=0.1,
-                                            description="latency spread", style=style,
-                                            layout=lay),
+                                            description="latency spread",
+                                            tooltip="延迟差异 (对数正态)", **kw),
             "straggler_fraction": W.FloatSlider(b.straggler_fraction, min=0, max=0.9, step=0.1,
-                                                description="stragglers (掉队者)", style=style,
-                                                layout=lay),
-            "deadline_s": W.FloatLogSlider(b.deadline_s if np.isfinite(b.deadline_s) else 10.0,
-                                           base=10, min=-1, max=2, step=0.05,
-                                           description="deadline (s)", readout_format=".3g",
-                                           style=style, layout=lay),
+                                                description="straggler fraction",
+                                                tooltip="掉队者比例", **kw),
+            "deadline_s": W.FloatLogSlider(deadline, base=10, min=-1, max=2, step=0.05,
+                                           description="deadline (s)", tooltip="截止时间",
+                                           readout_format=".3g", **kw),
             "mode": W.Dropdown(options=self.MODES, value=b.mode, description="mode",
-                               style=style, layout=lay),
+                               tooltip="同步 / 截止时间 / FedProx / 异步 / 缓冲异步", **kw),
             "mu": W.FloatSlider(b.mu, min=0, max=1, step=0.05, description="FedProx mu",
-                                style=style, layout=lay),
+                                tooltip="近端项强度", **kw),
             "compression": W.Dropdown(options=("topk", "int8"), value="topk",
-                                      description="compression", style=style, layout=lay),
-            "num_clients": W.IntSlider(b.num_clients, min=2, max=60,
-                                       description="clients (客户端)", style=style, layout=lay),
+                                      description="compression", tooltip="压缩 (通信开销)", **kw),
+            "num_clients": W.IntSlider(b.num_clients, min=2, max=60, description="clients",
+                                       tooltip="客户端数量", **kw),
             "round": W.IntSlider(2, min=1, max=b.rounds, description="timeline round",
-                                 style=style, layout=lay),
+                                 tooltip="时间线显示的轮次", **kw),
         }
 
     def make_figure(self):

@@ -147,7 +147,7 @@ def test_redraw_fixes_ipympl_bare_base64_data_url(dash):
     dash.fig.set_canvas(fake)
     try:
         assert dash.redraw(force=True)
-        assert fake._data_url == "data:image/png;base64,iVBORw0KGgo=" and fake.held == 1
+        assert fake._data_url == "data:image/png;base64,iVBORw0KGgo=" and fake.held >= 1
         dash.redraw(force=True)  # every new frame is fixed, never double-prefixed
         assert fake._data_url.count("data:") == 1
     finally:
