@@ -190,7 +190,21 @@ class Dashboard:
                              if text else "")
 
     def redraw(self, force: bool = False) -> bool:
-        return self._redraw(force)
+        """Push a frame (throttled unless ``force``); returns whether one was drawn.
+
+        Also works around ipympl 0.10 storing a frame drawn before any browser connected as a
+        bare base64 string in ``_data_url`` (no ``data:image/png;base64,`` prefix): a browser
+        showing that snapshot loads it as a relative URL and fails (a 403 in Voilà's log).
+        """
+        canvas = self.fig.canvas
+        if not hasattr(canvas, "hold_sync"):
+            return self._redraw(force)
+        with canvas.hold_sync():  # the fixed value goes out in the same message
+            drawn = self._redraw(force)
+            url = getattr(canvas, "_data_url", None)
+            if isinstance(url, str) and url and not url.startswith("data:"):
+                canvas._data_url = "data:image/png;base64," + url
+        return drawn
 
     def _on_change(self, change) -> None:
         if not self._suspend:

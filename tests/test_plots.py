@@ -14,6 +14,14 @@ from fedlearn_edu.plots import ConvergencePlot, Redrawer, is_widget_canvas, new_
 pytestmark = pytest.mark.filterwarnings("ignore:Passing unrecognized arguments:DeprecationWarning")
 
 
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+
+
 def make_history(rounds=5, done=3, acc0=0.5):
     h = History(rounds)
     for r in range(1, done + 1):
@@ -87,7 +95,14 @@ def test_redrawer_throttles_but_force_always_draws():
 
 def ipympl_figure():
     """A figure with an ipympl canvas, without switching the global backend."""
-    from ipympl.backend_nbagg import _Backend_ipympl
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    before = matplotlib.get_backend()
+    from ipympl.backend_nbagg import _Backend_ipympl  # importing it switches pyplot's backend
+
+    if matplotlib.get_backend() != before:
+        plt.switch_backend(before)  # other tests expect the headless default
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(4, 2))
@@ -131,6 +146,8 @@ def test_dashboard_uses_the_ipympl_canvas_and_resends_its_size(monkeypatch):
         time.sleep(0.05)
     assert len(sizes) >= 2  # ipympl's own answer + the delayed re-send
     assert sizes[-1] == (400.0, 200.0)
+    assert d.redraw(force=True)
+    assert d.fig.canvas._data_url.startswith("data:image/png;base64,")  # a usable snapshot
 
 
 def test_plots_module_does_not_import_ipywidgets():

@@ -22,6 +22,14 @@ def one_blas_thread():
         yield
 
 
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+
+
 def acc_line(dash):
     return np.asarray(dash.plot.lines["test_accuracy"].get_ydata(), dtype=float)
 
