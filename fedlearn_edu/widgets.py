@@ -96,6 +96,7 @@ class Dashboard:
         self.result, self.runs = None, 0
         self._suspend = False
         self._run_lock = threading.Lock()  # one compute at a time
+        self._msg_lock = threading.Lock()  # cancel + status line change together
         self._cancel = threading.Event()  # set = the running job must stop
         self._thread: threading.Thread | None = None
         self.widget = self.make_layout()
@@ -212,7 +213,8 @@ class Dashboard:
 
     def refresh(self) -> None:
         """Validate the current values and (re)start the computation."""
-        self._cancel.set()  # stop whatever is running
+        with self._msg_lock:
+            self._cancel.set()  # stop whatever is running; it may no longer write the status
         try:
             job = self.prepare(self.values())
         except (ValueError, TypeError) as e:
@@ -247,19 +249,19 @@ class Dashboard:
                 self.progress.max = max(int(total), 1)
                 self.progress.value = int(done)
                 if text:
-                    self.show_message(text, "info")
+                    self._say(cancel, text, "info")
 
-            self.show_message("computing…", "info")
+            self._say(cancel, "computing…", "info")
             try:
                 with threadpool_limits(limits=self.blas_threads):
                     out = self.compute(job, report)
             except Cancelled:
                 return
             except (ValueError, TypeError) as e:
-                self.show_message(f"Setting not allowed: {e}", "error")
+                self._say(cancel, f"Setting not allowed: {e}", "error")
                 return
             except Exception as e:  # a dashboard must never leave a traceback behind
-                self.show_message(f"{type(e).__name__}: {e}", "error")
+                self._say(cancel, f"{type(e).__name__}: {e}", "error")
                 return
             finally:
                 self.redraw(force=True)
@@ -267,10 +269,15 @@ class Dashboard:
             if cancel.is_set():
                 return
             self.result, self.runs = result, self.runs + 1
-            if msg is not None:
-                self.show_message(*msg) if isinstance(msg, tuple) else self.show_message(msg)
-            elif self.level != "error":
-                self.show_message("done", "info")
+            if msg is None:
+                msg = ("done", "info")
+            self._say(cancel, *(msg if isinstance(msg, tuple) else (msg, "info")))
+
+    def _say(self, cancel: threading.Event, text: str, level: str) -> None:
+        """Show a worker's message unless its run was superseded (then it must stay quiet)."""
+        with self._msg_lock:
+            if not cancel.is_set():
+                self.show_message(text, level)
 
     def _ipython_display_(self) -> None:
         from IPython.display import display

@@ -249,3 +249,23 @@ def test_article_dashboard_reports_real_divergence():
     assert np.all(np.isnan(y) | (y < 1e6))  # nothing huge or infinite is drawn
     d.reset()
     assert d.level == "info" and d.values()["lr"] == pytest.approx(0.2)
+
+
+def test_bad_setting_during_a_background_run_keeps_the_error():
+    import time
+
+    class Slow(Toy):
+        def compute(self, n, report):
+            for i in range(100):
+                time.sleep(0.02)
+                report(i + 1, 100)
+            return n
+
+    t = Slow(background=True, debounce=0)
+    time.sleep(0.2)  # the first run is under way
+    t.controls["n"].value = -1
+    assert t.wait(30)
+    assert t.level == "error" and "n must be >= 0" in t.message  # not overwritten
+    assert t.result is None and t.runs == 0  # the superseded run stored nothing
+    t.controls["n"].value = 2
+    assert t.wait(30) and t.result == 2 and t.message == "done"
