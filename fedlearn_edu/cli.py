@@ -33,6 +33,21 @@ FLAGS = [
     ("--seed", "seed", int, "random seed"),
     ("--l2", "l2", float, "L2 penalty"),
     ("--engine", "engine", str, f"one of {', '.join(ENGINE_NAMES)}"),
+    # systems realism (notebook 04)
+    ("--preset", "system_preset", str, "device preset: ideal, datacenter, mobile, iot"),
+    ("--latency-ms", "latency_ms", float, "mean one-way latency per message, ms"),
+    ("--straggler-fraction", "straggler_fraction", float, "share of slow clients"),
+    ("--mode", "mode", str, "sync, deadline, fedprox, async, fedbuff"),
+    ("--deadline", "deadline_s", float, "round deadline, simulated seconds"),
+    ("--mu", "mu", float, "FedProx proximal strength"),
+    ("--compression", "compression", str, "none, topk, int8"),
+    # privacy and security (notebook 06)
+    ("--dp-noise", "dp_noise_multiplier", float, "DP-FedAvg noise multiplier sigma"),
+    ("--dp-clip", "dp_clip_norm", float, "DP-FedAvg clip norm S"),
+    ("--attack", "attack", str, "none, sign_flip, scale, gaussian, label_flip, backdoor"),
+    ("--attacker-fraction", "attacker_fraction", float, "share of malicious clients"),
+    ("--aggregator", "aggregator", str, "mean, median, trimmed_mean, krum, multi_krum, norm_clip"),
+    ("--aggregator-f", "aggregator_f", int, "attackers the robust aggregator assumes"),
 ]
 
 
@@ -64,12 +79,14 @@ def _progress(total: int):
 
 
 def format_table(hist) -> str:
-    """Per-round table: round, test accuracy, test loss, train loss, clients."""
-    lines = [f"{'round':>5}  {'test_acc':>8}  {'test_loss':>9}  {'train_loss':>10}  {'clients':>7}"]
+    """Per-round table: accuracy, losses, clients, simulated clock, DP epsilon (nan = off)."""
+    lines = [f"{'round':>5}  {'test_acc':>8}  {'test_loss':>9}  {'train_loss':>10}  "
+             f"{'clients':>7}  {'clock_s':>9}  {'epsilon':>7}"]
     for i in range(hist.completed):
         lines.append(
             f"{i + 1:>5}  {hist.test_accuracy[i]:>8.4f}  {hist.test_loss[i]:>9.4f}  "
-            f"{hist.train_loss[i]:>10.4f}  {hist.num_participants[i]:>7d}"
+            f"{hist.train_loss[i]:>10.4f}  {hist.num_participants[i]:>7d}  "
+            f"{hist.wall_clock[i]:>9.3f}  {hist.epsilon[i]:>7.3f}"
         )
     return "\n".join(lines)
 

@@ -259,10 +259,7 @@ class FedConfig:
                              f"train locally), got strategy={self.strategy!r}")
         systems_loop = (self.mode != "sync" or self.mu > 0 or self.compression != "none"
                         or self.system_preset in ("mobile", "iot"))
-        guarded = (getattr(self, "dp_noise_multiplier", 0.0) > 0
-                   or math.isfinite(getattr(self, "dp_clip_norm", math.inf))
-                   or getattr(self, "attack", "none") != "none"
-                   or getattr(self, "aggregator", "mean") != "mean")
+        guarded = dp_on or self.attack != "none" or self.aggregator != "mean"
         if systems_loop and guarded:
             raise ValueError("privacy/attack/robust-aggregation settings need mode='sync', mu=0, "
                              "compression='none' and system_preset 'ideal' or 'datacenter', got "
