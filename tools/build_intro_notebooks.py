@@ -7,33 +7,7 @@ the committed .ipynb files are the product, this script only keeps them easy to 
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import nbformat as nbf
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def md(text: str):
-    return nbf.v4.new_markdown_cell(text.strip("\n"))
-
-
-def code(text: str):
-    return nbf.v4.new_code_cell(text.strip("\n"))
-
-
-def write(name: str, cells: list) -> None:
-    nb = nbf.v4.new_notebook()
-    nb.cells = cells
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                 "language": "python"}
-    nb.metadata["language_info"] = {"name": "python"}
-    path = ROOT / "notebooks" / name
-    path.parent.mkdir(exist_ok=True)
-    nbf.validate(nb)
-    nbf.write(nb, path)
-    print("wrote", path.relative_to(ROOT))
-
+from nbbuild import code, md, write  # tools/nbbuild.py
 
 NB00 = [
     md(r"""

@@ -7,20 +7,7 @@ the committed .ipynb is the product, this script only keeps it easy to review.
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import nbformat as nbf
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def md(text: str):
-    return nbf.v4.new_markdown_cell(text.strip("\n"))
-
-
-def code(text: str):
-    return nbf.v4.new_code_cell(text.strip("\n"))
-
+from nbbuild import code, md, write  # tools/nbbuild.py
 
 CELLS = [
     md(r"""
@@ -359,16 +346,7 @@ print("✓ round_time matches the hand case and the engine's clock")
 
 
 def main() -> None:
-    nb = nbf.v4.new_notebook()
-    nb.cells = CELLS
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                 "language": "python"}
-    nb.metadata["language_info"] = {"name": "python"}
-    nbf.validate(nb)
-    path = ROOT / "notebooks" / "04_latency_and_stragglers.ipynb"
-    nbf.write(nb, path)
-    print("wrote", path.relative_to(ROOT))
-
+    write("04_latency_and_stragglers.ipynb", CELLS)
 
 if __name__ == "__main__":
     main()
