@@ -112,9 +112,12 @@ def local_sgd_batched(
     rows = np.arange(m)[:, None]
     W0 = np.asarray(W, dtype=float)
     V = W0.copy()
+    X_rows = np.ascontiguousarray(X).reshape(m * n_max, -1)  # one row per (client, example)
     for e in range(epochs):
         # gather each client's data in this epoch's order once; batches are then slices
-        Xe, ye = X[rows, orders[:, e]], y[rows, orders[:, e]]
+        flat = (rows * n_max + orders[:, e]).ravel()
+        Xe = X_rows.take(flat, axis=0).reshape(m, n_max, -1)
+        ye = y.ravel().take(flat).reshape(m, n_max)
         for s in range(int(per_epoch.max())):
             active = s < per_epoch
             if max_steps is not None:

@@ -121,7 +121,9 @@ class Model:
 
     def loss(self, w: np.ndarray, X: np.ndarray, y: np.ndarray) -> float:
         """Mean loss over the ``n`` rows of ``X: (n, d)`` plus the L2 penalty."""
-        z = self.decision(w, X)
+        return self._loss_from_scores(w, self.decision(w, X), y)
+
+    def _loss_from_scores(self, w: np.ndarray, z: np.ndarray, y: np.ndarray) -> float:
         if self.kind == "linear":
             data_loss = np.mean((z - y) ** 2)
         elif self.kind == "logistic":
@@ -153,7 +155,9 @@ class Model:
 
     def predict(self, w: np.ndarray, X: np.ndarray) -> np.ndarray:
         """Predicted values (regression) or class labels (classification), ``(n,)``."""
-        z = self.decision(w, X)
+        return self._predict_from_scores(self.decision(w, X))
+
+    def _predict_from_scores(self, z: np.ndarray) -> np.ndarray:
         if self.kind == "linear":
             return z
         if self.kind == "logistic":
@@ -172,12 +176,19 @@ class Model:
 
     def score(self, w: np.ndarray, X: np.ndarray, y: np.ndarray) -> float:
         """Accuracy for classifiers; R^2 (coefficient of determination) for ``linear``."""
-        pred = self.predict(w, X)
+        return self._score_from_scores(self.decision(w, X), y)
+
+    def _score_from_scores(self, z: np.ndarray, y: np.ndarray) -> float:
         if self.kind == "linear":
-            ss_res = np.sum((y - pred) ** 2)
+            ss_res = np.sum((y - z) ** 2)
             ss_tot = np.sum((y - np.mean(y)) ** 2)
             return float(1.0 - ss_res / ss_tot) if ss_tot > 0 else 0.0
-        return float(np.mean(pred == y))
+        return float(np.mean(self._predict_from_scores(z) == y))
+
+    def evaluate(self, w: np.ndarray, X: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+        """``(score(w, X, y), loss(w, X, y))`` from one pass over ``X``."""
+        z = self.decision(w, X)
+        return self._score_from_scores(z, y), self._loss_from_scores(w, z, y)
 
     # --------------------------------------------------------------- batched
     def grad_batched(
@@ -213,13 +224,25 @@ class Model:
         if self.kind == "softmax":
             k, d = self.n_classes, self.n_features
             coef_kd = W[:, : d * k].reshape(m, k, d)
-            z = np.matmul(coef_kd, X.transpose(0, 2, 1))  # (m, k, b) logits, class-major
+            XT = X.transpose(0, 2, 1)
+            z = np.matmul(coef_kd, XT)  # (m, k, b) logits, class-major
             z += bias[:, :, None]
-            z -= z.max(axis=1, keepdims=True)
+            # Softmax is shift-invariant. Shifting every example by its max logit costs two
+            # passes, so it is done only when exp could overflow (a logit > 700) or when
+            # some example's exp-sum underflowed to 0 (all its logits < -745).
+            shifted = z.max() > 700.0
+            if shifted:
+                z -= z.max(axis=1, keepdims=True)
             np.exp(z, out=z)
-            z /= z.sum(axis=1, keepdims=True)  # softmax probabilities
-            z -= y[:, None, :] == np.arange(k)[None, :, None]  # minus one-hot labels
-            z *= scale[:, None, :]
+            total = z.sum(axis=1, keepdims=True)
+            if not total.all():  # rare: recompute the logits and shift them
+                z = np.matmul(coef_kd, XT) + bias[:, :, None]
+                z -= z.max(axis=1, keepdims=True)
+                np.exp(z, out=z)
+                total = z.sum(axis=1, keepdims=True)
+            z *= scale[:, None, :] / total  # softmax, weighted by 1/batch size
+            rows, cols = np.arange(m)[:, None], np.arange(y.shape[1])[None, :]
+            z[rows, y.astype(np.intp, copy=False), cols] -= scale  # minus weighted one-hot
             G[:, : d * k] = np.matmul(z, X).reshape(m, -1)
             G[:, d * k :] = z.sum(axis=2)
         else:

@@ -128,9 +128,7 @@ class Federation:
         d, m = self.data, self.model
         if not np.all(np.isfinite(w)):
             return float("nan"), float("nan"), float("nan")
-        return m.score(w, d.X_test, d.y_test), m.loss(w, d.X_test, d.y_test), m.loss(
-            w, d.X_train, d.y_train
-        )
+        return (*m.evaluate(w, d.X_test, d.y_test), m.loss(w, d.X_train, d.y_train))
 
 
 def iterate(

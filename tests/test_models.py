@@ -139,3 +139,9 @@ def test_make_model_rejects_mismatch(kind, k, match):
 def test_model_rejects_negative_l2():
     with pytest.raises(ValueError, match="l2"):
         Model("linear", 3, 1, l2=-1.0)
+
+
+@pytest.mark.parametrize("kind", ["linear", "logistic", "softmax"])
+def test_evaluate_is_score_and_loss(kind):
+    model, w, X, y = _problem(kind, l2=0.1)
+    assert model.evaluate(w, X, y) == (model.score(w, X, y), model.loss(w, X, y))
