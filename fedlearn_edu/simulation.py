@@ -132,10 +132,21 @@ class Federation:
 
 
 def iterate(
-    config: FedConfig, w0: np.ndarray | None = None
+    config: FedConfig,
+    w0: np.ndarray | None = None,
+    *,
+    fed: Federation | None = None,
+    observe: Callable[[np.ndarray, np.ndarray, np.ndarray], None] | None = None,
 ) -> Iterator[tuple[RoundRecord, np.ndarray]]:
-    """Yield ``(record, global_weights)`` after every round of plain synchronous FL."""
-    fed = Federation(config)
+    """Yield ``(record, global_weights)`` after every round of plain synchronous FL.
+
+    Args:
+        w0: starting global parameters (default: the model's zeros).
+        fed: an already built :class:`Federation` for ``config`` (else one is built).
+        observe: called as ``observe(w_global, selected, results)`` every round after local
+            training and before aggregation, e.g. to measure client drift.
+    """
+    fed = Federation(config) if fed is None else fed
     guard = make_secure_server(config, fed)  # issue 7: None unless DP/attack/robust agg. is on
     w = fed.model.init() if w0 is None else np.array(w0, dtype=float, copy=True)
     msg_bytes = fed.num_params * BYTES_PER_PARAM
@@ -147,9 +158,13 @@ def iterate(
         with np.errstate(over="ignore", invalid="ignore"):
             if guard is None:
                 results = fed.train(w, selected)
+            else:  # issue 7: Poisson sampling may pick nobody
+                results = fed.train(w, selected) if len(selected) else np.empty((0, len(w)))
+            if observe is not None:
+                observe(w, selected, results)
+            if guard is None:
                 w = fed.strategy.aggregate(w, results, fed.counts[selected])
             else:  # issue 7: attacks, robust aggregation or DP-FedAvg
-                results = fed.train(w, selected) if len(selected) else np.empty((0, len(w)))
                 w = guard.aggregate(fed, w, selected, results)
             acc, test_loss, train_loss = fed.evaluate(w)
         yield RoundRecord(

@@ -31,7 +31,7 @@ from .config import FedConfig
 from .data import label_histogram
 from .history import History, RoundRecord
 from .plots_noniid import NonIIDPlot
-from .simulation import BYTES_PER_PARAM, Federation, run_history
+from .simulation import Federation, iterate, run_history
 from .widgets import Dashboard
 
 __all__ = ["iterate_with_drift", "run_noniid", "NonIIDResult", "NonIIDDashboard",
@@ -70,21 +70,14 @@ def iterate_with_drift(
         raise ValueError(f"strategy must be 'fedavg' to measure client drift, "
                          f"got {config.strategy!r}")
     fed = Federation(config) if fed is None else fed
-    w = fed.model.init()
-    msg_bytes = fed.num_params * BYTES_PER_PARAM
-    for r in range(1, config.rounds + 1):
-        selected = fed.strategy.sample_clients(config.num_clients, fed.sample_rng)
-        with np.errstate(over="ignore", invalid="ignore"):
-            W_clients = fed.train(w, selected)  # step 3: local training from the global w
-            stats = drift_stats(fed.model, w, W_clients, fed.counts[selected],
-                                fed.data.X_test, fed.data.y_test)
-            w = fed.strategy.aggregate(w, W_clients, fed.counts[selected])
-            acc, test_loss, train_loss = fed.evaluate(w)
-        rec = RoundRecord(round=r, test_accuracy=acc, test_loss=test_loss,
-                          train_loss=train_loss, participants=selected,
-                          bytes_up=msg_bytes * len(selected),
-                          bytes_down=msg_bytes * len(selected))
-        yield rec, w, stats
+    stats: list[tuple[float, float]] = []
+
+    def measure(w, selected, W_clients):  # step 3 done: local models before aggregation
+        stats.append(drift_stats(fed.model, w, W_clients, fed.counts[selected],
+                                 fed.data.X_test, fed.data.y_test))
+
+    for rec, w in iterate(config, fed=fed, observe=measure):
+        yield rec, w, stats[-1]
 
 
 @dataclass
