@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .models import Model
+from .models import Model, _sigmoid
 
 
 def steps_per_epoch(n: int | np.ndarray, batch_size: int) -> int | np.ndarray:
@@ -97,43 +97,157 @@ def local_sgd_batched(
     Returns:
         ``(m, p)`` new parameters.
     """
-    m, n_max = y.shape
-    counts = np.asarray(counts)
-    keys = np.full((m, epochs, n_max), np.inf)
-    for i, r in enumerate(rngs):
-        keys[i, :, : counts[i]] = r.random((epochs, counts[i]))
-    orders = np.argsort(keys, axis=2, kind="stable")  # padding (inf) sorts last
-    per_epoch = steps_per_epoch(counts, batch_size)
-    valid = np.arange(n_max)[None, :] < counts[:, None]  # (m, n_max) real rows
-    # 1 / (rows in this client's batch) for every padded position, reused every epoch
-    batch_len = np.minimum(batch_size, counts[:, None] - np.arange(n_max)[None, :] // batch_size
-                           * batch_size)
-    row_w = np.where(valid, 1.0 / np.maximum(batch_len, 1), 0.0)
-    rows = np.arange(m)[:, None]
-    W0 = np.asarray(W, dtype=float)
-    V = W0.copy()
-    X_rows = np.ascontiguousarray(X).reshape(m * n_max, -1)  # one row per (client, example)
-    for e in range(epochs):
-        # gather each client's data in this epoch's order once; batches are then slices
-        flat = (rows * n_max + orders[:, e]).ravel()
-        Xe = X_rows.take(flat, axis=0).reshape(m, n_max, -1)
-        ye = y.ravel().take(flat).reshape(m, n_max)
-        for s in range(int(per_epoch.max())):
-            active = s < per_epoch
-            if max_steps is not None:
-                active &= e * per_epoch + s < np.asarray(max_steps)
-            lo, hi = s * batch_size, min((s + 1) * batch_size, n_max)
-            everyone = bool(active.all())
-            mask = valid[:, lo:hi] if everyone else valid[:, lo:hi] & active[:, None]
-            G = model.grad_batched(V, Xe[:, lo:hi], ye[:, lo:hi], mask,
-                                   row_weights=row_w[:, lo:hi] if everyone else None)
-            if mu:
-                G += mu * (V - W0)
-            G *= lr
-            if not everyone:
-                G *= active[:, None]  # clients with no batch left do not move
-            V -= G
+    stack = ClientStack(X, y, counts)
+    return stack.local_sgd(model, W, np.arange(len(stack.counts)), epochs=epochs,
+                           batch_size=batch_size, lr=lr, rngs=rngs, mu=mu, max_steps=max_steps)
+
+
+class ClientStack:
+    """Every client's padded data, laid out once for the batched engine.
+
+    A :class:`~fedlearn_edu.simulation.Federation` builds one and reuses it every round, so
+    a round copies no client data except the per-epoch gather into mini-batch order.
+
+    Attributes:
+        X: ``(K, n_max, d)`` zero-padded features; y: ``(K, n_max)``; counts: ``(K,)``.
+        rows: ``(K * n_max, d + 1)`` the same features, one row per (client, slot), with a
+            trailing column of ones so that a bias is one more weight and every step is
+            two matrix products.
+    """
+
+    def __init__(self, X: np.ndarray, y: np.ndarray, counts: np.ndarray):
+        self.X, self.y, self.counts = X, y, np.asarray(counts)
+        K, self.n_max, d = X.shape
+        self.rows = np.ones((K * self.n_max, d + 1))
+        self.rows[:, :d] = X.reshape(K * self.n_max, d)
+        self.targets = np.asarray(y).reshape(-1)
+
+    def local_sgd(
+        self,
+        model: Model,
+        W: np.ndarray,
+        clients: np.ndarray,
+        *,
+        epochs: int,
+        batch_size: int,
+        lr: float,
+        rngs: list[np.random.Generator],
+        mu: float = 0.0,
+        max_steps: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """Local SGD of ``clients`` (``m`` indices into the stack) from ``W: (m, p)``.
+
+        ``rngs`` and ``max_steps`` are aligned with ``clients``. Returns ``(m, p)``;
+        ``W`` is not modified. Same numbers as :func:`local_sgd` per client (tested).
+        """
+        clients = np.asarray(clients, dtype=np.intp)
+        counts = self.counts[clients]
+        m, n_max, b = len(clients), self.n_max, batch_size
+        keys = np.full((m, epochs, n_max), np.inf)
+        for i, r in enumerate(rngs):
+            keys[i, :, : counts[i]] = r.random((epochs, counts[i]))
+        orders = np.argsort(keys, axis=2, kind="stable")  # padding (inf) sorts last
+        # which steps each client takes: (m, epochs, steps); a client with fewer examples
+        # runs out of batches first, and max_steps stops partial workers early
+        per_epoch = steps_per_epoch(counts, b)
+        step = np.arange(steps_per_epoch(n_max, b))  # slots are laid out for the largest client
+        active = np.broadcast_to(step < per_epoch[:, None], (epochs, m, len(step)))
+        active = active.transpose(1, 0, 2)
+        if max_steps is not None:
+            done = np.arange(epochs)[None, :, None] * per_epoch[:, None, None] + step
+            active = active & (done < np.asarray(max_steps)[:, None, None])
+        slot = np.arange(n_max)
+        # lr / (rows in the slot's batch) on real rows, 0 on padding: each row's weight in
+        # its client's mean-gradient step; folding lr in saves one pass per step
+        batch_len = np.minimum(b, counts[:, None] - slot // b * b)
+        row_w = np.where(slot < counts[:, None], lr / np.maximum(batch_len, 1), 0.0)
+        V0 = _to_kernel_layout(model, np.asarray(W, dtype=float))
+        args = (model, V0, clients, orders, row_w, active, lr, mu, b)
+        if model.kind != "softmax":
+            return _from_kernel_layout(model, self._epochs(*args, safe=True))
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            V = self._epochs(*args, safe=False)
+        if not np.isfinite(V).all():
+            # exp overflowed (a logit > 709) or all of an example's exps underflowed:
+            # redo the round shifting logits by their max, as the reference does
+            V = self._epochs(*args, safe=True)
+        return _from_kernel_layout(model, V)
+
+    def _epochs(self, model, V0, clients, orders, row_w, active, lr, mu, b, *, safe):
+        """The SGD steps on kernel-layout parameters ``V0: (m, k, d + 1)``.
+
+        Every step is ``Z = V @ X_b^T`` (logits), the per-row residual ``R`` weighted by
+        ``lr / batch size``, and ``V -= R @ X_b``: the same update as ``v -= lr * grad``.
+        """
+        m, k, d1 = V0.shape
+        n_max = self.n_max
+        epochs, n_steps = active.shape[1:]
+        V = V0.copy()
+        slot = np.arange(n_max)
+        Xe = np.empty((m * n_max, d1))
+        X3 = Xe.reshape(m, n_max, d1)
+        XT = X3.transpose(0, 2, 1)
+        everyone = bool(active.all())
+        l2 = model.l2
+        if model.kind == "softmax":
+            T = np.empty((m, k, n_max))  # weighted one-hot targets of this epoch
+            first_target = (np.arange(m)[:, None] * k * n_max) + slot
+        for e in range(epochs):
+            flat = (clients[:, None] * n_max + orders[:, e]).ravel()
+            np.take(self.rows, flat, axis=0, out=Xe, mode="clip")  # this epoch's order
+            ye = self.targets.take(flat).reshape(m, n_max)
+            R = row_w if everyone else row_w * active[:, e, slot // b]
+            if model.kind == "softmax":
+                T.fill(0.0)
+                T.reshape(-1)[first_target + ye.astype(np.intp) * n_max] = R
+            for s in range(n_steps):
+                act = active[:, e, s]
+                if not everyone and not act.any():
+                    continue
+                lo, hi = s * b, min(s * b + b, n_max)
+                Z = np.matmul(V, XT[:, :, lo:hi])  # (m, k, rows) logits
+                if model.kind == "softmax":
+                    if safe:
+                        Z -= Z.max(axis=1, keepdims=True)
+                    np.exp(Z, out=Z)
+                    Z *= (R[:, lo:hi] / Z.sum(axis=1))[:, None, :]  # weighted softmax
+                    Z -= T[:, :, lo:hi]
+                elif model.kind == "logistic":
+                    Z = (_sigmoid(Z[:, 0]) - ye[:, lo:hi])[:, None, :] * R[:, None, lo:hi]
+                else:  # d/dz (z - y)^2
+                    Z = (2.0 * (Z[:, 0] - ye[:, lo:hi]) * R[:, lo:hi])[:, None, :]
+                G = np.matmul(Z, X3[:, lo:hi])  # lr * mean data gradient, (m, k, d + 1)
+                if mu:
+                    prox = (lr * mu * act)[:, None, None] * (V - V0)
+                if l2:  # the L2 step on weights (not the bias column): v -= lr * l2 * v
+                    V[:, :, :-1] *= (1.0 - lr * l2 * act)[:, None, None]
+                V -= G
+                if mu:
+                    V -= prox
+        return V
+
+
+def _to_kernel_layout(model: Model, W: np.ndarray) -> np.ndarray:
+    """``(m, p)`` flat parameters to ``(m, k, d + 1)``: per class its weights, then its bias."""
+    m, d = W.shape[0], model.n_features
+    if model.kind != "softmax":
+        return W.reshape(m, 1, d + 1).copy()
+    k = model.n_classes
+    V = np.empty((m, k, d + 1))
+    V[:, :, :d] = W[:, : d * k].reshape(m, k, d)
+    V[:, :, d] = W[:, d * k :]
     return V
+
+
+def _from_kernel_layout(model: Model, V: np.ndarray) -> np.ndarray:
+    """Inverse of :func:`_to_kernel_layout`: ``(m, k, d + 1)`` to flat ``(m, p)``."""
+    m, k, d1 = V.shape
+    if model.kind != "softmax":
+        return V.reshape(m, d1)
+    W = np.empty((m, k * d1))
+    W[:, : k * (d1 - 1)] = V[:, :, :-1].reshape(m, -1)
+    W[:, k * (d1 - 1) :] = V[:, :, -1]
+    return W
 
 
 def pad_clients(

@@ -121,19 +121,38 @@ class Model:
 
     def loss(self, w: np.ndarray, X: np.ndarray, y: np.ndarray) -> float:
         """Mean loss over the ``n`` rows of ``X: (n, d)`` plus the L2 penalty."""
-        return self._loss_from_scores(w, self.decision(w, X), y)
+        return float(self.predict_and_losses(w, X, y)[1].mean() + self.penalty(w))
 
-    def _loss_from_scores(self, w: np.ndarray, z: np.ndarray, y: np.ndarray) -> float:
-        if self.kind == "linear":
-            data_loss = np.mean((z - y) ** 2)
-        elif self.kind == "logistic":
-            # log(1 + e^z) - y z, written stably
-            data_loss = np.mean(np.logaddexp(0.0, z) - y * z)
-        else:
-            logp = _log_softmax(z)
-            data_loss = -np.mean(logp[np.arange(len(y)), y.astype(int)])
+    def penalty(self, w: np.ndarray) -> float:
+        """The L2 term ``(l2 / 2) * ||coef||^2`` of the loss (0 when ``l2 == 0``)."""
+        if self.l2 == 0.0:
+            return 0.0
         coef, _ = self.unpack(w)
-        return float(data_loss + 0.5 * self.l2 * np.sum(coef**2))
+        return float(0.5 * self.l2 * np.sum(coef**2))
+
+    def predict_and_losses(
+        self, w: np.ndarray, X: np.ndarray, y: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Predictions ``(n,)`` and per-example data losses ``(n,)`` (no L2) in one pass.
+
+        Squared error for ``linear``, binary cross-entropy for ``logistic``,
+        ``logsumexp(z) - z_y`` for ``softmax``.
+        """
+        if self.kind != "softmax":
+            z = self.decision(w, X)
+            if self.kind == "linear":
+                return z, (z - y) ** 2
+            # log(1 + e^z) - y z, written stably
+            return (z > 0).astype(int), np.logaddexp(0.0, z) - y * z
+        # class-major logits (k, n): the reductions over classes then run along rows
+        d, k, n = self.n_features, self.n_classes, X.shape[0]
+        zT = w[: d * k].reshape(k, d) @ X.T
+        zT += w[d * k :, None]
+        top = zT.max(axis=0)
+        lse = np.log(np.exp(zT - top).sum(axis=0))
+        lse += top
+        true = zT.reshape(-1).take(np.asarray(y, dtype=np.intp) * n + np.arange(n))
+        return zT.argmax(axis=0), lse - true
 
     def grad(self, w: np.ndarray, X: np.ndarray, y: np.ndarray) -> np.ndarray:
         """Gradient of :meth:`loss` with respect to ``w``, shape ``(p,)``."""
@@ -176,19 +195,20 @@ class Model:
 
     def score(self, w: np.ndarray, X: np.ndarray, y: np.ndarray) -> float:
         """Accuracy for classifiers; R^2 (coefficient of determination) for ``linear``."""
-        return self._score_from_scores(self.decision(w, X), y)
+        return self.score_predictions(self.predict(w, X), y)
 
-    def _score_from_scores(self, z: np.ndarray, y: np.ndarray) -> float:
+    def score_predictions(self, pred: np.ndarray, y: np.ndarray) -> float:
+        """Accuracy of labels ``pred``, or R^2 of values ``pred`` for ``linear``."""
         if self.kind == "linear":
-            ss_res = np.sum((y - z) ** 2)
+            ss_res = np.sum((y - pred) ** 2)
             ss_tot = np.sum((y - np.mean(y)) ** 2)
             return float(1.0 - ss_res / ss_tot) if ss_tot > 0 else 0.0
-        return float(np.mean(self._predict_from_scores(z) == y))
+        return float(np.mean(pred == y))
 
     def evaluate(self, w: np.ndarray, X: np.ndarray, y: np.ndarray) -> tuple[float, float]:
         """``(score(w, X, y), loss(w, X, y))`` from one pass over ``X``."""
-        z = self.decision(w, X)
-        return self._score_from_scores(z, y), self._loss_from_scores(w, z, y)
+        pred, losses = self.predict_and_losses(w, X, y)
+        return self.score_predictions(pred, y), float(losses.mean() + self.penalty(w))
 
     # --------------------------------------------------------------- batched
     def grad_batched(

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from .client import local_sgd, local_sgd_batched, pad_clients
+from .client import ClientStack, local_sgd, pad_clients
 from .config import FedConfig
 from .data import Dataset, load_dataset, partition
 from .history import History, RoundRecord
@@ -69,6 +69,16 @@ class Federation:
         self.client_rngs = [np.random.default_rng(s) for s in client_ss.spawn(config.num_clients)]
         self.sample_rng = np.random.default_rng(sample_ss)
         self.strategy = make_strategy(config.strategy, config.clients_per_round, config.lr)
+        self._stack: ClientStack | None = None
+        self._eval_rows: tuple[np.ndarray, np.ndarray] | None = None
+
+    @property
+    def stack(self) -> ClientStack:
+        """The batched engine's layout of ``X, y, counts``, rebuilt when they are replaced."""
+        st = self._stack
+        if st is None or st.X is not self.X or st.y is not self.y or st.counts is not self.counts:
+            st = self._stack = ClientStack(self.X, self.y, self.counts)
+        return st
 
     @property
     def num_params(self) -> int:
@@ -114,9 +124,9 @@ class Federation:
                           max_steps=None if max_steps is None else int(max_steps[j]), **opts)
                 for j, i in enumerate(selected)
             ])
-        return local_sgd_batched(
-            model, W, self.X[selected], self.y[selected], self.counts[selected],
-            rngs=[self.client_rngs[i] for i in selected], max_steps=max_steps, **opts,
+        return self.stack.local_sgd(
+            model, W, selected, rngs=[self.client_rngs[i] for i in selected],
+            max_steps=max_steps, **opts,
         )
 
     def evaluate(self, w: np.ndarray) -> tuple[float, float, float]:
@@ -128,7 +138,13 @@ class Federation:
         d, m = self.data, self.model
         if not np.all(np.isfinite(w)):
             return float("nan"), float("nan"), float("nan")
-        return (*m.evaluate(w, d.X_test, d.y_test), m.loss(w, d.X_train, d.y_train))
+        if self._eval_rows is None:  # test and train rows stacked: one product per round
+            self._eval_rows = (np.concatenate([d.X_test, d.X_train]),
+                               np.concatenate([d.y_test, d.y_train]))
+        pred, losses = m.predict_and_losses(w, *self._eval_rows)
+        n_test, penalty = len(d.y_test), m.penalty(w)
+        return (m.score_predictions(pred[:n_test], d.y_test),
+                float(losses[:n_test].mean() + penalty), float(losses[n_test:].mean() + penalty))
 
 
 def iterate(
