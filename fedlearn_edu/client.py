@@ -6,9 +6,9 @@ Two implementations that produce the same numbers (tested):
 * :func:`local_sgd_batched` trains ``m`` clients at once on padded stacks
   (``(m, n_max, d)``), one vectorised step for all clients per mini-batch position.
 
-Shuffling: every epoch a client orders its examples by ``argsort`` of uniform keys
-drawn from *its own* generator as ``rng.random((epochs, n_i))`` at the start of the
-round, so both implementations consume random numbers identically.
+Shuffling: at the start of a round a client draws all its epochs' orders at once from
+*its own* generator with :func:`epoch_orders`, so both implementations consume random
+numbers identically.
 """
 
 from __future__ import annotations
@@ -21,6 +21,12 @@ from .models import Model, _sigmoid
 def steps_per_epoch(n: int | np.ndarray, batch_size: int) -> int | np.ndarray:
     """Number of mini-batches in one pass over ``n`` examples: ``ceil(n / batch_size)``."""
     return -(-n // batch_size)
+
+
+def epoch_orders(rng: np.random.Generator, n: int, epochs: int) -> np.ndarray:
+    """``(epochs, n)``: row ``e`` is the order in which a client visits its ``n`` examples in
+    epoch ``e``, an independent uniform permutation per epoch."""
+    return rng.permuted(np.tile(np.arange(n), (epochs, 1)), axis=1)
 
 
 def local_sgd(
@@ -54,11 +60,10 @@ def local_sgd(
         ``(p,)`` the client's new parameters.
     """
     n = len(y)
-    keys = rng.random((epochs, n))
+    orders = epoch_orders(rng, n, epochs)
     v = np.array(w, dtype=float, copy=True)
     steps = 0
-    for e in range(epochs):
-        order = np.argsort(keys[e], kind="stable")
+    for order in orders:
         for start in range(0, n, batch_size):
             if max_steps is not None and steps >= max_steps:
                 return v
@@ -143,10 +148,10 @@ class ClientStack:
         clients = np.asarray(clients, dtype=np.intp)
         counts = self.counts[clients]
         m, n_max, b = len(clients), self.n_max, batch_size
-        keys = np.full((m, epochs, n_max), np.inf)
+        orders = np.empty((m, epochs, n_max), dtype=np.intp)
+        orders[:] = np.arange(n_max)  # padding slots stay last, in place
         for i, r in enumerate(rngs):
-            keys[i, :, : counts[i]] = r.random((epochs, counts[i]))
-        orders = np.argsort(keys, axis=2, kind="stable")  # padding (inf) sorts last
+            orders[i, :, : counts[i]] = epoch_orders(r, counts[i], epochs)
         # which steps each client takes: (m, epochs, steps); a client with fewer examples
         # runs out of batches first, and max_steps stops partial workers early
         per_epoch = steps_per_epoch(counts, b)

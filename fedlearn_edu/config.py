@@ -13,7 +13,7 @@ import math
 import numbers
 from dataclasses import dataclass
 
-from .data import DATASET_NAMES, PARTITION_NAMES, train_size
+from .data import DATASET_NAMES, PARTITION_NAMES, check_test_size, train_size
 from .models import MODEL_NAMES
 
 STRATEGY_NAMES = ("fedavg", "fedsgd")
@@ -167,6 +167,7 @@ class FedConfig:
                 f"{self.dataset!r}; use model='softmax'"
             )
         check_float("test_size", self.test_size, 0.0, 1.0, low_open=True, high_open=True)
+        check_test_size(self.dataset, self.test_size)
         n_train = train_size(self.dataset, self.test_size)
         check_int("num_clients", self.num_clients, 1)
         if self.num_clients > n_train:

@@ -28,6 +28,9 @@ DATASET_SIZES = {
     "diabetes": 442,
     "synthetic": 1000,
 }
+# Number of classes (1 = regression): a stratified split needs each class in both parts.
+DATASET_CLASSES = {"digits": 10, "breast_cancer": 2, "wine": 3, "iris": 3, "diabetes": 1,
+                   "synthetic": 1}
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,20 @@ def train_size(name: str, test_size: float = 0.25) -> int:
     """Number of training rows ``load_dataset(name, test_size=...)`` will return."""
     n = DATASET_SIZES[name]
     return n - int(np.ceil(test_size * n))
+
+
+def check_test_size(name: str, test_size: float) -> None:
+    """Raise ``ValueError`` unless the split leaves every class in both the train and the
+    test part (at least one row each for regression)."""
+    n, k = DATASET_SIZES[name], DATASET_CLASSES[name]
+    n_test = n - train_size(name, test_size)
+    if min(n_test, n - n_test) < k:
+        need = f"{k} (one per class)" if k > 1 else "1"
+        raise ValueError(
+            f"test_size={test_size} splits {name!r} ({n} rows) into {n - n_test} train and "
+            f"{n_test} test rows; each part needs at least {need}: use "
+            f"{(k - 1) / n:.4g} < test_size <= {(n - k) / n:.4g}"
+        )
 
 
 def _readonly(a: np.ndarray) -> np.ndarray:
@@ -119,6 +136,7 @@ def load_dataset(name: str = "digits", test_size: float = 0.25, seed: int = 0) -
         raise ValueError(f"dataset must be one of {DATASET_NAMES}, got {name!r}")
     if not 0.0 < test_size < 1.0:
         raise ValueError(f"test_size must be in (0, 1), got {test_size}")
+    check_test_size(name, test_size)
     from sklearn.model_selection import train_test_split
 
     X, y, k = _raw(name)

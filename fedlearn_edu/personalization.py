@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .aggregate import weighted_average
-from .client import local_sgd
+from .client import epoch_orders, local_sgd
 from .config import check_choice, check_float, check_int
 from .finetune import fit, param_mask
 
@@ -199,12 +199,11 @@ def _prox_sgd(model, v, anchor, X, y, lam, *, epochs, batch_size, lr, rng):
     step ``v <- (u + lr*lam*anchor) / (1 + lr*lam)`` after the gradient step ``u``), so any
     ``lam`` including ``inf`` is stable. Shuffles exactly like :func:`local_sgd`."""
     n = len(y)
-    keys = rng.random((epochs, n))
+    orders = epoch_orders(rng, n, epochs)
     if np.isinf(lam):
         return anchor.copy()
     v = v.copy()
-    for e in range(epochs):
-        order = np.argsort(keys[e], kind="stable")
+    for order in orders:
         for start in range(0, n, batch_size):
             idx = order[start : start + batch_size]
             u = v - lr * model.grad(v, X[idx], y[idx])

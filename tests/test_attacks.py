@@ -77,13 +77,19 @@ def test_backdoor_success_rate_metric():
 
 
 def test_sign_flip_collapses_mean_but_not_median_or_krum():
+    # Averaged over 3 seeds: a single run's last-round accuracy moves by about 2 points.
+    # Krum keeps ONE client's model per round (trained on a tenth of the data), so it pays
+    # about 4 points against the clean run; multi-Krum averages the 7 most central ones.
+    def final(cfg):
+        return np.mean([simulate(cfg.replace(seed=s)).test_accuracy[-1] for s in range(3)])
+
     base = FedConfig(rounds=10)
-    clean = simulate(base).test_accuracy[-1]
+    clean = final(base)
     attacked = base.replace(attack="sign_flip", attacker_fraction=0.3)
     assert simulate(attacked).test_accuracy[-1] < 0.3
-    assert simulate(attacked.replace(aggregator="median")).test_accuracy[-1] > clean - 0.05
-    krum = simulate(attacked.replace(aggregator="krum", aggregator_f=3)).test_accuracy[-1]
-    assert krum > clean - 0.05
+    assert final(attacked.replace(aggregator="median")) > clean - 0.03
+    assert final(attacked.replace(aggregator="krum", aggregator_f=3)) > clean - 0.05
+    assert final(attacked.replace(aggregator="multi_krum", aggregator_f=3)) > clean - 0.02
 
 
 def test_backdoor_attack_plants_a_backdoor():

@@ -53,6 +53,23 @@ def test_shards_need_enough_examples():
         FedConfig(dataset="iris", num_clients=100, partition="shards", shards_per_client=2)
 
 
+@pytest.mark.parametrize("dataset", ["digits", "breast_cancer", "wine", "iris", "diabetes"])
+def test_test_size_must_leave_every_class_in_both_parts(dataset):
+    from fedlearn_edu.data import DATASET_CLASSES, DATASET_SIZES, load_dataset
+
+    n, k = DATASET_SIZES[dataset], DATASET_CLASSES[dataset]
+    smallest, largest = k / n, (n - k) / n  # k test rows, k training rows
+    for ok in (smallest, largest):
+        data = load_dataset(dataset, test_size=ok)
+        assert min(len(data.y_test), len(data.y_train)) >= k
+        if k > 1:  # stratified: every class on both sides
+            assert len(np.unique(data.y_test)) == len(np.unique(data.y_train)) == k
+    for bad in ((k - 1.5) / n, largest + 0.5 / n):  # k - 1 test or k - 1 training rows
+        if 0 < bad < 1:
+            with pytest.raises(ValueError, match=f"test_size={bad} splits {dataset!r}"):
+                FedConfig(dataset=dataset, model="auto", num_clients=1, test_size=bad)
+
+
 def test_unknown_field_is_a_type_error():
     with pytest.raises(TypeError):
         FedConfig(clients=10)

@@ -36,10 +36,12 @@ def test_local_sgd_proximal_term_pulls_toward_start():
     assert np.linalg.norm(near - w) < 0.5 * np.linalg.norm(far - w)
 
 
+@pytest.mark.parametrize("kind,dataset,k", [
+    ("softmax", "wine", 3), ("logistic", "breast_cancer", 2), ("linear", "diabetes", 1)])
 @pytest.mark.parametrize("mu", [0.0, 0.7])
-def test_batched_local_sgd_equals_reference_loop(mu):
-    d = load_dataset("wine")
-    model = Model("softmax", d.n_features, 3, l2=0.01)
+def test_batched_local_sgd_equals_reference_loop(mu, kind, dataset, k):
+    d = load_dataset(dataset)
+    model = Model(kind, d.n_features, k, l2=0.01)
     parts = partition(d.y_train, 6, "quantity", alpha=0.5, seed=2)
     Xp, yp, counts = pad_clients(d.X_train, d.y_train, parts)
     W = np.random.default_rng(5).normal(size=(6, model.num_params))
@@ -183,3 +185,34 @@ def test_config_is_frozen_and_replace_validates():
         cfg.num_clients = 3
     with pytest.raises(ValueError, match="num_clients"):
         cfg.replace(num_clients=0)
+
+
+def test_batched_softmax_survives_huge_logits_like_the_reference():
+    # logits of about 1e3 overflow exp() in the fast path; the engine redoes the round with
+    # max-shifted logits and must match the (always shifted) reference loop
+    d = load_dataset("iris")
+    model = Model("softmax", d.n_features, 3)
+    parts = partition(d.y_train, 3, "iid", seed=0)
+    Xp, yp, counts = pad_clients(d.X_train, d.y_train, parts)
+    W = 400.0 * np.random.default_rng(1).normal(size=(3, model.num_params))
+    opts = dict(epochs=2, batch_size=16, lr=0.1)
+    out = local_sgd_batched(model, W, Xp, yp, counts,
+                            rngs=[np.random.default_rng(i) for i in range(3)], **opts)
+    assert np.isfinite(out).all()
+    for i, p in enumerate(parts):
+        ref = local_sgd(model, W[i], d.X_train[p], d.y_train[p], rng=np.random.default_rng(i),
+                        **opts)
+        np.testing.assert_allclose(out[i], ref, rtol=1e-10, atol=1e-9)
+
+
+def test_a_clients_update_does_not_depend_on_who_trains_with_it():
+    fed = Federation(FedConfig(num_clients=6, partition="quantity", dirichlet_alpha=0.5))
+    w = 0.01 * np.random.default_rng(0).normal(size=fed.num_params)
+    W = np.tile(w, (6, 1))
+    opts = dict(epochs=2, batch_size=8, lr=0.1)
+    together = fed.stack.local_sgd(fed.model, W, np.arange(6), **opts,
+                                   rngs=[np.random.default_rng(i) for i in range(6)])
+    for i in range(6):
+        alone = fed.stack.local_sgd(fed.model, W[i:i + 1], [i], **opts,
+                                    rngs=[np.random.default_rng(i)])
+        np.testing.assert_array_equal(alone[0], together[i])
