@@ -26,7 +26,9 @@ def steps_per_epoch(n: int | np.ndarray, batch_size: int) -> int | np.ndarray:
 def epoch_orders(rng: np.random.Generator, n: int, epochs: int) -> np.ndarray:
     """``(epochs, n)``: row ``e`` is the order in which a client visits its ``n`` examples in
     epoch ``e``, an independent uniform permutation per epoch."""
-    return rng.permuted(np.tile(np.arange(n), (epochs, 1)), axis=1)
+    orders = np.empty((epochs, n), dtype=np.intp)
+    orders[:] = np.arange(n)
+    return rng.permuted(orders, axis=1, out=orders)
 
 
 def local_sgd(
@@ -189,39 +191,44 @@ class ClientStack:
         epochs, n_steps = active.shape[1:]
         V = V0.copy()
         slot = np.arange(n_max)
-        Xe = np.empty((m * n_max, d1))
-        X3 = Xe.reshape(m, n_max, d1)
-        XT = X3.transpose(0, 2, 1)
         everyone = bool(active.all())
-        l2 = model.l2
-        if model.kind == "softmax":
-            T = np.empty((m, k, n_max))  # weighted one-hot targets of this epoch
-            first_target = (np.arange(m)[:, None] * k * n_max) + slot
+        softmax, l2 = model.kind == "softmax", model.l2
+        # per-epoch buffers, refilled in place, and each step's views into them (made once)
+        Xe = np.empty((m, n_max, d1))  # this epoch's rows in visiting order
+        ye = np.empty((m, n_max), dtype=self.targets.dtype)
+        T = np.empty((m, k, n_max))  # softmax: lr-weighted one-hot targets
+        R = row_w.copy()
+        cuts = [slice(s * b, min(s * b + b, n_max)) for s in range(n_steps)]
+        XT = Xe.transpose(0, 2, 1)
+        steps = [(s, XT[:, :, c], Xe[:, c], R[:, None, c], T[:, :, c], ye[:, None, c])
+                 for s, c in enumerate(cuts)]
+        first_target = np.arange(m)[:, None] * k * n_max + slot
         for e in range(epochs):
-            flat = (clients[:, None] * n_max + orders[:, e]).ravel()
-            np.take(self.rows, flat, axis=0, out=Xe, mode="clip")  # this epoch's order
-            ye = self.targets.take(flat).reshape(m, n_max)
-            R = row_w if everyone else row_w * active[:, e, slot // b]
-            if model.kind == "softmax":
+            flat = (clients[:, None] * n_max + orders[:, e]).reshape(-1)
+            np.take(self.rows, flat, axis=0, out=Xe.reshape(m * n_max, d1), mode="clip")
+            np.take(self.targets, flat, out=ye.reshape(-1), mode="clip")
+            if not everyone:
+                np.multiply(row_w, active[:, e, slot // b], out=R)
+            if softmax:
                 T.fill(0.0)
                 T.reshape(-1)[first_target + ye.astype(np.intp) * n_max] = R
-            for s in range(n_steps):
+            for s, Xs_T, Xs, Rs, Ts, ys in steps:
                 act = active[:, e, s]
                 if not everyone and not act.any():
                     continue
-                lo, hi = s * b, min(s * b + b, n_max)
-                Z = np.matmul(V, XT[:, :, lo:hi])  # (m, k, rows) logits
-                if model.kind == "softmax":
+                Z = np.matmul(V, Xs_T)  # (m, k, rows) logits
+                if softmax:
                     if safe:
                         Z -= Z.max(axis=1, keepdims=True)
                     np.exp(Z, out=Z)
-                    Z *= (R[:, lo:hi] / Z.sum(axis=1))[:, None, :]  # weighted softmax
-                    Z -= T[:, :, lo:hi]
+                    total = np.add.reduce(Z, 1, keepdims=True)
+                    Z *= np.divide(Rs, total, out=total)  # lr-weighted softmax
+                    Z -= Ts
                 elif model.kind == "logistic":
-                    Z = (_sigmoid(Z[:, 0]) - ye[:, lo:hi])[:, None, :] * R[:, None, lo:hi]
+                    Z = (_sigmoid(Z) - ys) * Rs
                 else:  # d/dz (z - y)^2
-                    Z = (2.0 * (Z[:, 0] - ye[:, lo:hi]) * R[:, lo:hi])[:, None, :]
-                G = np.matmul(Z, X3[:, lo:hi])  # lr * mean data gradient, (m, k, d + 1)
+                    Z = 2.0 * (Z - ys) * Rs
+                G = np.matmul(Z, Xs)  # lr * mean data gradient, (m, k, d + 1)
                 if mu:
                     prox = (lr * mu * act)[:, None, None] * (V - V0)
                 if l2:  # the L2 step on weights (not the bias column): v -= lr * l2 * v

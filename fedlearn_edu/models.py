@@ -131,19 +131,21 @@ class Model:
         return float(0.5 * self.l2 * np.sum(coef**2))
 
     def predict_and_losses(
-        self, w: np.ndarray, X: np.ndarray, y: np.ndarray
+        self, w: np.ndarray, X: np.ndarray, y: np.ndarray, *, n_predict: int | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Predictions ``(n,)`` and per-example data losses ``(n,)`` (no L2) in one pass.
+        """Predictions and per-example data losses ``(n,)`` (no L2) from one pass over ``X``.
 
         Squared error for ``linear``, binary cross-entropy for ``logistic``,
-        ``logsumexp(z) - z_y`` for ``softmax``.
+        ``logsumexp(z) - z_y`` for ``softmax``. Predictions cover the first ``n_predict``
+        rows (default: all), e.g. the test rows of a stacked ``[X_test; X_train]``.
         """
+        rows = slice(None) if n_predict is None else slice(0, n_predict)
         if self.kind != "softmax":
             z = self.decision(w, X)
             if self.kind == "linear":
-                return z, (z - y) ** 2
+                return z[rows], (z - y) ** 2
             # log(1 + e^z) - y z, written stably
-            return (z > 0).astype(int), np.logaddexp(0.0, z) - y * z
+            return (z[rows] > 0).astype(int), np.logaddexp(0.0, z) - y * z
         # class-major logits (k, n): the reductions over classes then run along rows
         d, k, n = self.n_features, self.n_classes, X.shape[0]
         zT = w[: d * k].reshape(k, d) @ X.T
@@ -152,7 +154,7 @@ class Model:
         lse = np.log(np.exp(zT - top).sum(axis=0))
         lse += top
         true = zT.reshape(-1).take(np.asarray(y, dtype=np.intp) * n + np.arange(n))
-        return zT.argmax(axis=0), lse - true
+        return zT[:, rows].argmax(axis=0), lse - true
 
     def grad(self, w: np.ndarray, X: np.ndarray, y: np.ndarray) -> np.ndarray:
         """Gradient of :meth:`loss` with respect to ``w``, shape ``(p,)``."""

@@ -14,9 +14,10 @@ One round of :func:`simulate` is::
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from functools import lru_cache
 
 import numpy as np
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from .client import ClientStack, local_sgd, pad_clients
 from .config import FedConfig
@@ -141,9 +142,9 @@ class Federation:
         if self._eval_rows is None:  # test and train rows stacked: one product per round
             self._eval_rows = (np.concatenate([d.X_test, d.X_train]),
                                np.concatenate([d.y_test, d.y_train]))
-        pred, losses = m.predict_and_losses(w, *self._eval_rows)
         n_test, penalty = len(d.y_test), m.penalty(w)
-        return (m.score_predictions(pred[:n_test], d.y_test),
+        pred, losses = m.predict_and_losses(w, *self._eval_rows, n_predict=n_test)
+        return (m.score_predictions(pred, d.y_test),
                 float(losses[:n_test].mean() + penalty), float(losses[n_test:].mean() + penalty))
 
 
@@ -191,6 +192,12 @@ def iterate(
         ), w
 
 
+@lru_cache(maxsize=1)
+def _blas_controller() -> ThreadpoolController:
+    """Finding the BLAS libraries takes milliseconds, so it is done once per process."""
+    return ThreadpoolController()
+
+
 def run_history(
     config: FedConfig,
     records: Iterator[tuple[RoundRecord, np.ndarray]],
@@ -206,7 +213,7 @@ def run_history(
     hist = History(config.rounds, config=config)
     # The engine's matrices are small: multi-threaded BLAS only adds overhead (and thrashes
     # when a 2-core machine is shared), so the run uses one BLAS thread.
-    with threadpool_limits(limits=1, user_api="blas"):
+    with _blas_controller().limit(limits=1, user_api="blas"):
         _collect(config, records, hist, callback, raise_on_divergence)
     return hist
 

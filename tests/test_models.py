@@ -145,3 +145,20 @@ def test_model_rejects_negative_l2():
 def test_evaluate_is_score_and_loss(kind):
     model, w, X, y = _problem(kind, l2=0.1)
     assert model.evaluate(w, X, y) == (model.score(w, X, y), model.loss(w, X, y))
+
+
+@pytest.mark.parametrize("kind", ["linear", "logistic", "softmax"])
+def test_predict_and_losses_per_example(kind):
+    model, w, X, y = _problem(kind, l2=0.1)
+    pred, losses = model.predict_and_losses(w, X, y, n_predict=5)
+    np.testing.assert_array_equal(pred, model.predict(w, X[:5]))
+    z = model.decision(w, X)
+    if kind == "linear":
+        expected = (z - y) ** 2
+    elif kind == "logistic":  # textbook binary cross-entropy
+        p1 = 1.0 / (1.0 + np.exp(-z))
+        expected = -(y * np.log(p1) + (1 - y) * np.log(1 - p1))
+    else:  # textbook -log p_y
+        p = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+        expected = -np.log(p[np.arange(len(y)), y])
+    np.testing.assert_allclose(losses, expected, rtol=1e-10, atol=1e-14)
