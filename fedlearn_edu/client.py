@@ -3,8 +3,11 @@
 Two implementations that produce the same numbers (tested):
 
 * :func:`local_sgd` trains one client with plain Python loops: read this one.
-* :func:`local_sgd_batched` trains ``m`` clients at once on padded stacks
-  (``(m, n_max, d)``), one vectorised step for all clients per mini-batch position.
+* :func:`local_sgd_batched` / :meth:`ClientStack.local_sgd` train ``m`` clients at once on
+  padded stacks (``(m, n_max, d)``): one vectorised step for all clients per mini-batch
+  position, two batched matrix products per step (logits, then gradient) with the bias
+  folded in as a column of ones. This is the engine's hot loop; see
+  ``benchmarks/engine.py``.
 
 Shuffling: at the start of a round a client draws all its epochs' orders at once from
 *its own* generator with :func:`epoch_orders`, so both implementations consume random
