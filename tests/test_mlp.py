@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from gradcheck import finite_difference
 
 from fedlearn_edu.client import local_sgd
 from fedlearn_edu.mlp import MLP
@@ -13,15 +14,6 @@ def _data(n=13, d=4, k=3, seed=0):
     return rng.normal(size=(n, d)), rng.integers(0, k, n)
 
 
-def _fd_grad(f, w, eps=1e-6):
-    g = np.zeros_like(w)
-    for j in range(len(w)):
-        e = np.zeros_like(w)
-        e[j] = eps
-        g[j] = (f(w + e) - f(w - e)) / (2 * eps)
-    return g
-
-
 @pytest.mark.parametrize("activation", ["tanh", "relu"])
 @pytest.mark.parametrize("l2", [0.0, 0.3])
 def test_grad_matches_finite_differences(activation, l2):
@@ -29,7 +21,7 @@ def test_grad_matches_finite_differences(activation, l2):
     m = MLP(4, 5, 3, activation, l2)
     w = m.init(seed=1) + 0.1  # nonzero biases too
     g = m.grad(w, X, y)
-    g_fd = _fd_grad(lambda v: m.loss(v, X, y), w)
+    g_fd = finite_difference(lambda v: m.loss(v, X, y), w)
     np.testing.assert_allclose(g, g_fd, rtol=1e-6, atol=1e-8)
 
 

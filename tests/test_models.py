@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from gradcheck import finite_difference
 
 from fedlearn_edu.models import Model, make_model
 
@@ -20,15 +21,6 @@ def _problem(kind, n=23, d=5, k=4, l2=0.0, seed=0):
         model = Model("softmax", d, k, l2)
     w = rng.normal(size=model.num_params)
     return model, w, X, y
-
-
-def finite_difference(f, w, eps=1e-6):
-    g = np.zeros_like(w)
-    for i in range(len(w)):
-        e = np.zeros_like(w)
-        e[i] = eps
-        g[i] = (f(w + e) - f(w - e)) / (2 * eps)
-    return g
 
 
 @pytest.mark.parametrize("kind", ["linear", "logistic", "softmax"])
