@@ -198,8 +198,10 @@ class Timeline:
 
     def add(self, record, client, start, t_down, t_comp, t_up, end, status) -> None:
         cols = (record, client, start, t_down, t_comp, t_up, end, status)
-        cols = np.broadcast_arrays(*map(np.atleast_1d, cols))  # a scalar applies to every job
-        self._chunks.append(tuple(np.array(c) for c in cols))
+        n = max(np.size(c) for c in cols)
+        # a scalar applies to every job; arrays are copied so later edits cannot reach the log
+        self._chunks.append(tuple(np.array(c, ndmin=1) if np.size(c) == n else np.full(n, c)
+                                  for c in cols))
 
     def arrays(self) -> dict[str, np.ndarray]:
         """Every job so far; ``status`` codes index :data:`STATUS`."""

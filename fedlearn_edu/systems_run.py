@@ -170,7 +170,8 @@ class SystemsRun:
         cfg, self.timeline = self.config, Timeline()
         if self.data is None and self.parts is None and is_plain(cfg, self.profiles):
             # the plain engine computes the numbers; we only add the clock
-            return clocked(cfg, iterate(cfg), self.federation(), self.profiles, self.timeline)
+            fed = self.federation()
+            return clocked(cfg, iterate(cfg, fed=fed), fed, self.profiles, self.timeline)
         fed = self.federation()
         if cfg.mode in ("async", "fedbuff"):
             from .async_fl import async_records  # async_fl imports this module
