@@ -17,8 +17,8 @@ from __future__ import annotations
 import numpy as np
 
 from .plots import new_figure
+from .transfer_tasks import METHODS
 
-METHODS = ("scratch", "finetune", "joint")
 STYLE = {"scratch": dict(color="0.35", ls="--", label="target from scratch"),
          "finetune": dict(color="tab:blue", ls="-", label="fine-tune from source"),
          "joint": dict(color="tab:red", ls="-", label="joint α f + β g")}

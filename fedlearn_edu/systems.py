@@ -198,7 +198,7 @@ class Timeline:
 
     def add(self, record, client, start, t_down, t_comp, t_up, end, status) -> None:
         cols = (record, client, start, t_down, t_comp, t_up, end, status)
-        n = max(np.size(c) for c in cols)
+        n = max((np.size(c) for c in cols if np.ndim(c) > 0), default=1)  # jobs in this chunk
         # a scalar applies to every job; arrays are copied so later edits cannot reach the log
         self._chunks.append(tuple(np.array(c, ndmin=1) if np.size(c) == n else np.full(n, c)
                                   for c in cols))

@@ -25,7 +25,7 @@ from .models import Model
 Task = tuple[np.ndarray, np.ndarray]  # (X: (n, d), y: (n,))
 
 
-def _check_weights(alpha, beta) -> tuple[float, float]:
+def check_weights(alpha, beta) -> tuple[float, float]:
     alpha = check_float("alpha", alpha, 0.0)
     beta = check_float("beta", beta, 0.0)
     if alpha + beta == 0:
@@ -46,7 +46,7 @@ def _check_task(name: str, task, d: int) -> Task:
 
 def joint_loss(model: Model, w: np.ndarray, source: Task, target: Task, alpha, beta) -> float:
     """``alpha * f(w) + beta * g(w)`` (each term a mean over its task's examples)."""
-    alpha, beta = _check_weights(alpha, beta)
+    alpha, beta = check_weights(alpha, beta)
     return alpha * model.loss(w, *source) + beta * model.loss(w, *target)
 
 
@@ -73,7 +73,7 @@ def joint_train(
         ``(steps,)``. Raises ``FloatingPointError`` if the objective becomes NaN/inf
         (learning rate too large).
     """
-    alpha, beta = _check_weights(alpha, beta)
+    alpha, beta = check_weights(alpha, beta)
     source = _check_task("source", source, model.n_features)
     target = _check_task("target", target, model.n_features)
     lr, steps = check_float("lr", lr, 0.0, low_open=True), check_int("steps", steps, 0)
@@ -104,7 +104,7 @@ def joint_closed_form(
     Returns:
         ``(d + 1,)`` parameters in the linear model's layout ``[coef, bias]``.
     """
-    alpha, beta = _check_weights(alpha, beta)
+    alpha, beta = check_weights(alpha, beta)
     l2 = check_float("l2", l2, 0.0)
     Xs, ys = _check_task("source", source, np.asarray(source[0]).shape[-1])
     Xt, yt = _check_task("target", target, Xs.shape[1])

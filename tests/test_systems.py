@@ -342,3 +342,20 @@ def test_privacy_settings_are_refused_outside_the_plain_loop():
         SystemsRun(cfg, profiles=prof)
     h = simulate(cfg.replace(rounds=2))  # the plain loop (with the defence) still gets a clock
     assert h.ok and np.all(h.wall_clock > 0)
+
+
+def test_timeline_rows_broadcast_scalars_and_keep_empty_rounds():
+    from fedlearn_edu.systems import Timeline
+
+    tl = Timeline()
+    clients = np.array([4, 7, 9])
+    tl.add(1, clients, 0.0, np.ones(3), np.array([1.0, 2.0, 3.0]), 0.5, 2.5, 0)
+    tl.add(2, np.zeros(0, dtype=int), 3.0, np.zeros(0), np.zeros(0), np.zeros(0), 3.0, 0)
+    tl.add(3, 5, 3.0, 0.1, 0.2, 0.3, 3.6, 1)  # a single job given as scalars
+    clients[0] = 99  # the log keeps its own copy
+    a = tl.arrays()
+    np.testing.assert_array_equal(a["record"], [1, 1, 1, 3])
+    np.testing.assert_array_equal(a["client"], [4, 7, 9, 5])
+    np.testing.assert_array_equal(a["t_comp"], [1.0, 2.0, 3.0, 0.2])
+    np.testing.assert_array_equal(a["start"], [0.0, 0.0, 0.0, 3.0])
+    assert len(tl.record(2)["client"]) == 0

@@ -5,14 +5,9 @@ import pytest
 
 from fedlearn_edu.data import label_histogram
 from fedlearn_edu.models import make_model
+from fedlearn_edu.noniid import NONIID_DEFAULTS, drift_stats, iterate_with_drift, run_noniid
 from fedlearn_edu.simulation import Federation, iterate, run_history
-from fedlearn_edu.widgets_noniid import (
-    NONIID_DEFAULTS,
-    NonIIDDashboard,
-    drift_stats,
-    iterate_with_drift,
-    run_noniid,
-)
+from fedlearn_edu.widgets_noniid import NonIIDDashboard
 
 SMALL = NONIID_DEFAULTS.replace(rounds=3, local_epochs=2)
 

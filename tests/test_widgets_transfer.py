@@ -5,14 +5,14 @@ import pytest
 
 from fedlearn_edu import seed as article
 from fedlearn_edu.transfer import joint_closed_form, joint_loss, joint_train
-from fedlearn_edu.widgets_transfer import (
-    TransferDashboard,
+from fedlearn_edu.transfer_tasks import (
     article_tasks,
     compare_methods,
     gd_curve,
     lipschitz_lr,
     slice_landscape,
 )
+from fedlearn_edu.widgets_transfer import TransferDashboard
 
 
 @pytest.fixture(autouse=True)
