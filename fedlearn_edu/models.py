@@ -222,8 +222,6 @@ class Model:
         X: np.ndarray,
         y: np.ndarray,
         mask: np.ndarray,
-        *,
-        row_weights: np.ndarray | None = None,
     ) -> np.ndarray:
         """Per-client mean gradients for a stack of clients.
 
@@ -232,8 +230,6 @@ class Model:
             X: ``(m, b, d)`` padded mini-batches.
             y: ``(m, b)`` labels (padding rows are ignored).
             mask: ``(m, b)`` True for real rows.
-            row_weights: optional precomputed ``mask / mask.sum(1)`` (a speed-up for
-                callers that reuse it); must agree with ``mask``.
 
         Returns:
             ``(m, p)``; a client whose batch is empty gets a zero data gradient
@@ -241,9 +237,7 @@ class Model:
         """
         m = W.shape[0]
         # per-row weight 1/count_i on real rows, 0 on padding: gives each client's mean
-        if row_weights is None:
-            row_weights = mask / np.maximum(mask.sum(axis=1, keepdims=True), 1)
-        scale = row_weights  # (m, b)
+        scale = mask / np.maximum(mask.sum(axis=1, keepdims=True), 1)  # (m, b)
         coef, bias = self.unpack(W)
         G = np.empty_like(W)
         if self.kind == "softmax":
