@@ -20,8 +20,9 @@ import time
 import numpy as np
 
 from fedlearn_edu import FedConfig, simulate
-from fedlearn_edu.client import steps_per_epoch
-from fedlearn_edu.simulation import Federation, _blas_controller
+from fedlearn_edu.core.client import steps_per_epoch
+from fedlearn_edu.core.federation import Federation
+from fedlearn_edu.core.loop import _blas_controller
 
 REPEATS = 3
 CLIENTS = (10, 100, 1000)

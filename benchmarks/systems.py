@@ -11,22 +11,34 @@ from __future__ import annotations
 import time
 
 from fedlearn_edu import FedConfig
-from fedlearn_edu.simulation import iterate, run_history
-from fedlearn_edu.systems_run import run_systems
+from fedlearn_edu.core.loop import iterate, run_history
+from fedlearn_edu.runner import run_systems
 
-BASE = FedConfig(dataset="digits", num_clients=1000, client_fraction=0.1, rounds=50,
-                 local_epochs=2, batch_size=32)
-PROFILE = dict(system_preset="mobile", latency_ms=200.0, latency_spread=0.5,
-               straggler_fraction=0.3)
+BASE = FedConfig(
+    dataset="digits",
+    num_clients=1000,
+    client_fraction=0.1,
+    rounds=50,
+    local_epochs=2,
+    batch_size=32,
+)
+PROFILE = dict(system_preset="mobile", latency_ms=200.0, latency_spread=0.5, straggler_fraction=0.3)
 VARIANTS = {
     "sync + clock (default devices)": BASE,
     "sync, mobile profiles": BASE.replace(**PROFILE),
-    "deadline, mobile": BASE.replace(**PROFILE, mode="deadline", deadline_s=0.8),
-    "fedprox, mobile, mu=0.1": BASE.replace(**PROFILE, mode="fedprox", deadline_s=0.8, mu=0.1),
-    "async (FedAsync), mobile": BASE.replace(**PROFILE, mode="async"),
-    "fedbuff K=20, mobile": BASE.replace(**PROFILE, mode="fedbuff", buffer_size=20),
-    "sync, mobile, top-k 10% + EF": BASE.replace(**PROFILE, compression="topk",
-                                                 error_feedback=True),
+    "deadline, mobile": BASE.replace(
+        PROFILE, systems=BASE.systems.replace(mode="deadline", deadline_s=0.8)
+    ),
+    "fedprox, mobile, mu=0.1": BASE.replace(
+        PROFILE, mu=0.1, systems=BASE.systems.replace(mode="fedprox", deadline_s=0.8)
+    ),
+    "async (FedAsync), mobile": BASE.replace(PROFILE, systems=BASE.systems.replace(mode="async")),
+    "fedbuff K=20, mobile": BASE.replace(
+        PROFILE, systems=BASE.systems.replace(mode="fedbuff", buffer_size=20)
+    ),
+    "sync, mobile, top-k 10% + EF": BASE.replace(
+        PROFILE, systems=BASE.systems.replace(compression="topk", error_feedback=True)
+    ),
 }
 
 
@@ -41,16 +53,20 @@ def best_of(f, repeats: int = 3) -> float:
 
 def main() -> None:
     plain = best_of(lambda: run_history(BASE, iterate(BASE)))
-    print(f"{BASE.num_clients} clients x {BASE.rounds} rounds, "
-          f"{BASE.clients_per_round} per round (best of 3)")
+    print(
+        f"{BASE.num_clients} clients x {BASE.rounds} rounds, "
+        f"{BASE.clients_per_round} per round (best of 3)"
+    )
     print(f"{'plain engine (iterate)':34s} {plain:7.3f} s   1.00x")
     worst = 0.0
     for name, cfg in VARIANTS.items():
         t = best_of(lambda cfg=cfg: run_systems(cfg))
         h = run_systems(cfg).history
         worst = max(worst, t / plain)
-        print(f"{name:34s} {t:7.3f} s   {t / plain:4.2f}x   "
-              f"(acc {h.test_accuracy[-1]:.3f}, simulated {h.wall_clock[-1]:8.3g} s)")
+        print(
+            f"{name:34s} {t:7.3f} s   {t / plain:4.2f}x   "
+            f"(acc {h.test_accuracy[-1]:.3f}, simulated {h.wall_clock[-1]:8.3g} s)"
+        )
     print(f"worst ratio {worst:.2f}x ({'within' if worst <= 2 else 'OVER'} the 2x target)")
 
 

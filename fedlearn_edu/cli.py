@@ -12,43 +12,49 @@ import json
 import math
 import sys
 
-from .config import ENGINE_NAMES, STRATEGY_NAMES, FedConfig
-from .data import DATASET_NAMES, PARTITION_NAMES
-from .models import MODEL_NAMES
-from .simulation import simulate
+from .core.config import ENGINE_NAMES, STRATEGY_NAMES, FedConfig
+from .core.data import DATASET_NAMES, PARTITION_NAMES
+from .core.models import MODEL_NAMES
+from .runner import simulate
 
-# (flag, FedConfig field, type, help)
+# (flag, group, field, type, help); group "" is FedConfig itself, the others are the
+# concept configs FedConfig.systems / .dp / .attack, built when one of their flags is given.
 FLAGS = [
-    ("--dataset", "dataset", str, f"one of {', '.join(DATASET_NAMES)}"),
-    ("--model", "model", str, f"one of {', '.join(MODEL_NAMES)}, auto"),
-    ("--clients", "num_clients", int, "number of clients"),
-    ("--rounds", "rounds", int, "communication rounds"),
-    ("--local-epochs", "local_epochs", int, "local epochs per round"),
-    ("--batch-size", "batch_size", int, "local mini-batch size"),
-    ("--lr", "lr", float, "learning rate"),
-    ("--fraction", "client_fraction", float, "fraction of clients per round, in (0, 1]"),
-    ("--partition", "partition", str, f"one of {', '.join(PARTITION_NAMES)}"),
-    ("--alpha", "dirichlet_alpha", float, "Dirichlet concentration (small = skewed)"),
-    ("--strategy", "strategy", str, f"one of {', '.join(STRATEGY_NAMES)}"),
-    ("--seed", "seed", int, "random seed"),
-    ("--l2", "l2", float, "L2 penalty"),
-    ("--engine", "engine", str, f"one of {', '.join(ENGINE_NAMES)}"),
-    # systems realism (notebook 04)
-    ("--preset", "system_preset", str, "device preset: ideal, datacenter, mobile, iot"),
-    ("--latency-ms", "latency_ms", float, "mean one-way latency per message, ms"),
-    ("--straggler-fraction", "straggler_fraction", float, "share of slow clients"),
-    ("--mode", "mode", str, "sync, deadline, fedprox, async, fedbuff"),
-    ("--deadline", "deadline_s", float, "round deadline, simulated seconds"),
-    ("--mu", "mu", float, "FedProx proximal strength"),
-    ("--compression", "compression", str, "none, topk, int8"),
+    ("--dataset", "", "dataset", str, f"one of {', '.join(DATASET_NAMES)}"),
+    ("--model", "", "model", str, f"one of {', '.join(MODEL_NAMES)}, auto"),
+    ("--clients", "", "num_clients", int, "number of clients"),
+    ("--rounds", "", "rounds", int, "communication rounds"),
+    ("--local-epochs", "", "local_epochs", int, "local epochs per round"),
+    ("--batch-size", "", "batch_size", int, "local mini-batch size"),
+    ("--lr", "", "lr", float, "learning rate"),
+    ("--fraction", "", "client_fraction", float, "fraction of clients per round, in (0, 1]"),
+    ("--partition", "", "partition", str, f"one of {', '.join(PARTITION_NAMES)}"),
+    ("--alpha", "", "dirichlet_alpha", float, "Dirichlet concentration (small = skewed)"),
+    ("--strategy", "", "strategy", str, f"one of {', '.join(STRATEGY_NAMES)}"),
+    ("--seed", "", "seed", int, "random seed"),
+    ("--l2", "", "l2", float, "L2 penalty"),
+    ("--engine", "", "engine", str, f"one of {', '.join(ENGINE_NAMES)}"),
+    ("--mu", "", "mu", float, "FedProx proximal strength"),
+    ("--aggregator", "", "aggregator", str,
+     "mean, median, trimmed_mean, krum, multi_krum, norm_clip"),
+    ("--aggregator-f", "", "aggregator_f", int, "attackers the robust aggregator assumes"),
+    # systems realism (notebook 04): any of these turns the virtual clock on
+    ("--preset", "systems", "preset", str, "device preset: ideal, datacenter, mobile, iot"),
+    ("--latency-ms", "systems", "latency_ms", float, "mean one-way latency per message, ms"),
+    ("--straggler-fraction", "systems", "straggler_fraction", float, "share of slow clients"),
+    ("--mode", "systems", "mode", str, "sync, deadline, fedprox, async, fedbuff"),
+    ("--deadline", "systems", "deadline_s", float, "round deadline, simulated seconds"),
+    ("--compression", "systems", "compression", str, "none, topk, int8"),
     # privacy and security (notebook 06)
-    ("--dp-noise", "dp_noise_multiplier", float, "DP-FedAvg noise multiplier sigma"),
-    ("--dp-clip", "dp_clip_norm", float, "DP-FedAvg clip norm S"),
-    ("--attack", "attack", str, "none, sign_flip, scale, gaussian, label_flip, backdoor"),
-    ("--attacker-fraction", "attacker_fraction", float, "share of malicious clients"),
-    ("--aggregator", "aggregator", str, "mean, median, trimmed_mean, krum, multi_krum, norm_clip"),
-    ("--aggregator-f", "aggregator_f", int, "attackers the robust aggregator assumes"),
+    ("--dp-noise", "dp", "noise_multiplier", float, "DP-FedAvg noise multiplier sigma"),
+    ("--dp-clip", "dp", "clip_norm", float, "DP-FedAvg clip norm S"),
+    ("--attack", "attack", "kind", str, "none, sign_flip, scale, gaussian, label_flip, backdoor"),
+    ("--attacker-fraction", "attack", "fraction", float, "share of malicious clients"),
 ]
+
+
+def _dest(group: str, field: str) -> str:
+    return f"{group}__{field}" if group else field
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -57,11 +63,38 @@ def build_parser() -> argparse.ArgumentParser:
         description="Simulate federated learning (FedAvg / FedSGD) on a bundled dataset.",
     )
     defaults = FedConfig()
-    for flag, field, typ, text in FLAGS:
-        p.add_argument(flag, dest=field, type=typ, default=getattr(defaults, field),
-                       help=f"{text} (default: {getattr(defaults, field)})")
+    for flag, group, field, typ, text in FLAGS:
+        default = getattr(defaults, field) if not group else None
+        shown = default if not group else "off"
+        p.add_argument(flag, dest=_dest(group, field), type=typ, default=default,
+                       help=f"{text} (default: {shown})")
     p.add_argument("--json", action="store_true", help="print results as JSON")
     return p
+
+
+def config_from_args(args) -> FedConfig:
+    """The :class:`FedConfig` the parsed flags describe (validated)."""
+    core = {f: getattr(args, f) for _, g, f, _, _ in FLAGS if not g}
+    groups: dict[str, dict] = {}
+    for _, g, f, _, _ in FLAGS:
+        value = getattr(args, _dest(g, f)) if g else None
+        if g and value is not None:
+            groups.setdefault(g, {})[f] = value
+    if groups.get("attack", {}).get("kind") == "none":
+        groups.pop("attack")
+    if "systems" in groups:
+        from .systems.config import SystemsConfig
+
+        core["systems"] = SystemsConfig(**groups["systems"])
+    if "dp" in groups:
+        from .privacy.config import DPConfig
+
+        core["dp"] = DPConfig(**groups["dp"])
+    if "attack" in groups:
+        from .privacy.config import AttackConfig
+
+        core["attack"] = AttackConfig(**groups["attack"])
+    return FedConfig(**core)
 
 
 def _progress(total: int):
@@ -79,16 +112,21 @@ def _progress(total: int):
 
 
 def format_table(hist) -> str:
-    """Per-round table: accuracy, losses, clients, simulated clock, DP epsilon (nan = off)."""
+    """Per-round table: accuracy, losses, clients, simulated clock, DP epsilon (- = off)."""
     lines = [f"{'round':>5}  {'test_acc':>8}  {'test_loss':>9}  {'train_loss':>10}  "
              f"{'clients':>7}  {'clock_s':>9}  {'epsilon':>7}"]
     for i in range(hist.completed):
         lines.append(
             f"{i + 1:>5}  {hist.test_accuracy[i]:>8.4f}  {hist.test_loss[i]:>9.4f}  "
             f"{hist.train_loss[i]:>10.4f}  {hist.num_participants[i]:>7d}  "
-            f"{hist.wall_clock[i]:>9.3f}  {hist.epsilon[i]:>7.3f}"
+            f"{_num(hist.wall_clock[i], 9)}  {_num(hist.epsilon[i], 7)}"
         )
     return "\n".join(lines)
+
+
+def _num(x: float, width: int) -> str:
+    """``x`` with 3 decimals, or ``-`` when it was not measured (NaN)."""
+    return f"{'-':>{width}}" if math.isnan(x) else f"{x:>{width}.3f}"
 
 
 def _jsonable(obj):
@@ -104,9 +142,8 @@ def _jsonable(obj):
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    fields = {f: getattr(args, f) for _, f, _, _ in FLAGS}
     try:
-        config = FedConfig(**fields)
+        config = config_from_args(args)
     except (ValueError, TypeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

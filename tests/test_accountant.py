@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 from scipy import integrate, stats
 
-from fedlearn_edu.accountant import (
+from fedlearn_edu.privacy.accountant import (
     DEFAULT_ORDERS,
     RDPAccountant,
     compute_rdp,

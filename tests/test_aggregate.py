@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from fedlearn_edu.aggregate import mean, weighted_average
+from fedlearn_edu.core.aggregate import mean, weighted_average
 
 
 def test_weighted_average_hand_case():

@@ -4,7 +4,10 @@ import numpy as np
 import pytest
 
 from fedlearn_edu import FedConfig, simulate
-from fedlearn_edu.attacks import (
+from fedlearn_edu.core.data import load_dataset
+from fedlearn_edu.core.federation import Federation
+from fedlearn_edu.core.models import make_model
+from fedlearn_edu.privacy.attacks import (
     DIGITS_TRIGGER,
     TRIGGER_VALUE,
     add_trigger,
@@ -14,9 +17,7 @@ from fedlearn_edu.attacks import (
     poison_dataset,
     poison_updates,
 )
-from fedlearn_edu.data import load_dataset
-from fedlearn_edu.models import make_model
-from fedlearn_edu.simulation import Federation
+from fedlearn_edu.privacy.config import AttackConfig
 
 
 def test_model_poisoning_formulas():
@@ -43,8 +44,9 @@ def test_poison_dataset_touches_only_attackers_and_copies():
     data = load_dataset("digits")
     fed = Federation(FedConfig())
     bad = np.array([1, 4])
-    P = poison_dataset(data, fed.parts, bad, "backdoor", target=7, fraction=0.5,
-                       rng=np.random.default_rng(0))
+    P = poison_dataset(
+        data, fed.parts, bad, "backdoor", target=7, fraction=0.5, rng=np.random.default_rng(0)
+    )
     good_rows = np.concatenate([fed.parts[i] for i in range(10) if i not in bad])
     np.testing.assert_array_equal(P.X_train[good_rows], data.X_train[good_rows])
     rows = np.concatenate([fed.parts[i] for i in bad])
@@ -85,7 +87,7 @@ def test_sign_flip_collapses_mean_but_not_median_or_krum():
 
     base = FedConfig(rounds=10)
     clean = final(base)
-    attacked = base.replace(attack="sign_flip", attacker_fraction=0.3)
+    attacked = base.replace(attack=AttackConfig("sign_flip", fraction=0.3))
     assert simulate(attacked).test_accuracy[-1] < 0.3
     assert final(attacked.replace(aggregator="median")) > clean - 0.03
     assert final(attacked.replace(aggregator="krum", aggregator_f=3)) > clean - 0.05
@@ -93,7 +95,9 @@ def test_sign_flip_collapses_mean_but_not_median_or_krum():
 
 
 def test_backdoor_attack_plants_a_backdoor():
-    cfg = FedConfig(rounds=15, attack="backdoor", attacker_fraction=0.3, backdoor_target=0)
+    cfg = FedConfig(
+        rounds=15, attack=AttackConfig(kind="backdoor", fraction=0.3, backdoor_target=0)
+    )
     fed_data = load_dataset("digits")
     model = make_model("softmax", 64, 10)
     clean_w = simulate(FedConfig(rounds=15)).final_weights
@@ -105,19 +109,26 @@ def test_backdoor_attack_plants_a_backdoor():
 
 
 def test_attacks_are_deterministic():
-    cfg = FedConfig(rounds=3, attack="gaussian", attacker_fraction=0.2, aggregator="median")
+    cfg = FedConfig(
+        rounds=3, aggregator="median", attack=AttackConfig(kind="gaussian", fraction=0.2)
+    )
     np.testing.assert_array_equal(simulate(cfg).final_weights, simulate(cfg).final_weights)
 
 
-@pytest.mark.parametrize("changes,match", [
-    (dict(attack="poison"), "attack must be one of"),
-    (dict(attacker_fraction=1.0), "attacker_fraction"),
-    (dict(attack_scale=0.0), "attack_scale"),
-    (dict(aggregator="mode"), "aggregator must be one of"),
-    (dict(aggregator="krum", aggregator_f=4), r"2\*aggregator_f \+ 2"),
-    (dict(aggregator="trimmed_mean", aggregator_f=5), "trimmed_mean"),
-    (dict(dataset="diabetes", model="auto", attack="label_flip"), "classification"),
-])
+@pytest.mark.parametrize(
+    "changes,match",
+    [
+        (dict(attack=lambda: AttackConfig(kind="poison")), "AttackConfig.kind must be one of"),
+        (dict(attack=lambda: AttackConfig(fraction=1.0)), "AttackConfig.fraction"),
+        (dict(attack=lambda: AttackConfig(scale=0.0)), "AttackConfig.scale"),
+        (dict(aggregator="mode"), "aggregator must be one of"),
+        (dict(aggregator="krum", aggregator_f=4), r"2\*aggregator_f \+ 2"),
+        (dict(aggregator="trimmed_mean", aggregator_f=5), "trimmed_mean"),
+        (dict(dataset="diabetes", model="auto", attack=AttackConfig("label_flip")),
+         "classification"),
+        (dict(attack="sign_flip"), "attack must be a AttackConfig or None"),
+    ],
+)
 def test_bad_config_values(changes, match):
-    with pytest.raises(ValueError, match=match):
-        FedConfig(**changes)
+    with pytest.raises((ValueError, TypeError), match=match):
+        FedConfig(**{k: v() if callable(v) else v for k, v in changes.items()})

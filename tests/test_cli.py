@@ -8,11 +8,13 @@ import numpy as np
 
 from fedlearn_edu import FedConfig, simulate
 from fedlearn_edu.cli import main
+from fedlearn_edu.systems.config import SystemsConfig
 
 
 def run(*args):
-    return subprocess.run([sys.executable, "-m", "fedlearn_edu", *args], capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "fedlearn_edu", *args], capture_output=True, text=True, timeout=120
+    )
 
 
 def test_json_output_matches_simulate():
@@ -50,17 +52,56 @@ def test_divergence_exits_nonzero_with_message(capsys):
 
 
 def test_systems_and_privacy_flags_map_to_config(capsys):
-    args = ["--dataset", "wine", "--clients", "6", "--rounds", "3", "--mode", "fedprox",
-            "--mu", "0.1", "--preset", "mobile", "--straggler-fraction", "0.3",
-            "--deadline", "5", "--json"]
+    args = [
+        "--dataset",
+        "wine",
+        "--clients",
+        "6",
+        "--rounds",
+        "3",
+        "--mode",
+        "fedprox",
+        "--mu",
+        "0.1",
+        "--preset",
+        "mobile",
+        "--straggler-fraction",
+        "0.3",
+        "--deadline",
+        "5",
+        "--json",
+    ]
     assert main(args) == 0
     out = json.loads(capsys.readouterr().out)
-    cfg = FedConfig(dataset="wine", num_clients=6, rounds=3, mode="fedprox", mu=0.1,
-                    system_preset="mobile", straggler_fraction=0.3, deadline_s=5.0)
+    cfg = FedConfig(
+        dataset="wine",
+        num_clients=6,
+        rounds=3,
+        mu=0.1,
+        systems=SystemsConfig(
+            mode="fedprox", preset="mobile", straggler_fraction=0.3, deadline_s=5.0
+        ),
+    )
     hist = simulate(cfg)
     np.testing.assert_allclose(out["history"]["wall_clock"], hist.wall_clock)
     np.testing.assert_allclose(out["history"]["test_accuracy"], hist.test_accuracy)
-    assert main(["--clients", "50", "--fraction", "0.2", "--rounds", "2", "--dp-noise", "1.0",
-                 "--dp-clip", "0.5", "--json"]) == 0
+    assert (
+        main(
+            [
+                "--clients",
+                "50",
+                "--fraction",
+                "0.2",
+                "--rounds",
+                "2",
+                "--dp-noise",
+                "1.0",
+                "--dp-clip",
+                "0.5",
+                "--json",
+            ]
+        )
+        == 0
+    )
     eps = json.loads(capsys.readouterr().out)["history"]["epsilon"]
     assert eps[0] is not None and eps[1] > eps[0] > 0

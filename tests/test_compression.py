@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from fedlearn_edu.compression import (
+from fedlearn_edu.systems.compression import (
     compress,
     compress_with_feedback,
     compressed_bytes,
@@ -110,7 +110,7 @@ def test_inputs_not_mutated_and_bad_input():
 
 @pytest.mark.parametrize("method", ["none", "topk", "int8"])
 def test_vectorised_rows_equal_the_row_by_row_reference(method):
-    from fedlearn_edu.compression import compress_rows
+    from fedlearn_edu.systems.compression import compress_rows
 
     X = np.random.default_rng(3).normal(size=(7, 40))
     X[2] = 1.5  # a constant row
@@ -124,7 +124,7 @@ def test_vectorised_rows_equal_the_row_by_row_reference(method):
 
 
 def test_vectorised_topk_tie_heavy_rows_match_the_reference():
-    from fedlearn_edu.compression import compress_rows
+    from fedlearn_edu.systems.compression import compress_rows
 
     rng = np.random.default_rng(4)
     X = rng.integers(-3, 4, size=(50, 30)).astype(float)  # many equal magnitudes

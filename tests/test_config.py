@@ -55,7 +55,7 @@ def test_shards_need_enough_examples():
 
 @pytest.mark.parametrize("dataset", ["digits", "breast_cancer", "wine", "iris", "diabetes"])
 def test_test_size_must_leave_every_class_in_both_parts(dataset):
-    from fedlearn_edu.data import DATASET_CLASSES, DATASET_SIZES, load_dataset
+    from fedlearn_edu.core.data import DATASET_CLASSES, DATASET_SIZES, load_dataset
 
     n, k = DATASET_SIZES[dataset], DATASET_CLASSES[dataset]
     smallest, largest = k / n, (n - k) / n  # k test rows, k training rows

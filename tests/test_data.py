@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from fedlearn_edu.data import (
+from fedlearn_edu.core.data import (
     DATASET_NAMES,
     label_histogram,
     load_dataset,

@@ -6,18 +6,26 @@ import numpy as np
 import pytest
 
 from fedlearn_edu import DivergenceError, FedConfig, simulate
-from fedlearn_edu.client import local_sgd, local_sgd_batched, pad_clients
-from fedlearn_edu.data import load_dataset, partition
-from fedlearn_edu.models import Model
-from fedlearn_edu.simulation import Federation
+from fedlearn_edu.core.client import ClientStack, local_sgd, pad_clients
+from fedlearn_edu.core.data import load_dataset, partition
+from fedlearn_edu.core.federation import Federation
+from fedlearn_edu.core.models import Model
 
 
 def test_local_sgd_full_batch_is_gradient_descent():
     d = load_dataset("iris")
     model = Model("softmax", 4, 3)
     w = model.init()
-    out = local_sgd(model, w, d.X_train, d.y_train, epochs=7, batch_size=10_000, lr=0.3,
-                    rng=np.random.default_rng(0))
+    out = local_sgd(
+        model,
+        w,
+        d.X_train,
+        d.y_train,
+        epochs=7,
+        batch_size=10_000,
+        lr=0.3,
+        rng=np.random.default_rng(0),
+    )
     ref = w.copy()
     for _ in range(7):
         ref = ref - 0.3 * model.grad(ref, d.X_train, d.y_train)
@@ -29,15 +37,34 @@ def test_local_sgd_proximal_term_pulls_toward_start():
     d = load_dataset("iris")
     model = Model("softmax", 4, 3)
     w = np.full(model.num_params, 0.5)
-    far = local_sgd(model, w, d.X_train, d.y_train, epochs=20, batch_size=16, lr=0.2,
-                    rng=np.random.default_rng(0))
-    near = local_sgd(model, w, d.X_train, d.y_train, epochs=20, batch_size=16, lr=0.2,
-                     rng=np.random.default_rng(0), mu=5.0)
+    far = local_sgd(
+        model,
+        w,
+        d.X_train,
+        d.y_train,
+        epochs=20,
+        batch_size=16,
+        lr=0.2,
+        rng=np.random.default_rng(0),
+    )
+    near = local_sgd(
+        model,
+        w,
+        d.X_train,
+        d.y_train,
+        epochs=20,
+        batch_size=16,
+        lr=0.2,
+        rng=np.random.default_rng(0),
+        mu=5.0,
+    )
     assert np.linalg.norm(near - w) < 0.5 * np.linalg.norm(far - w)
 
 
-@pytest.mark.parametrize("kind,dataset,k", [
-    ("softmax", "wine", 3), ("logistic", "breast_cancer", 2), ("linear", "diabetes", 1)])
+@pytest.mark.parametrize(
+    "kind,dataset,k",
+    [("softmax", "wine", 3), ("logistic", "breast_cancer", 2), ("linear", "diabetes", 1)],
+)
 @pytest.mark.parametrize("mu", [0.0, 0.7])
 def test_batched_local_sgd_equals_reference_loop(mu, kind, dataset, k):
     d = load_dataset(dataset)
@@ -47,18 +74,38 @@ def test_batched_local_sgd_equals_reference_loop(mu, kind, dataset, k):
     W = np.random.default_rng(5).normal(size=(6, model.num_params))
     steps = np.array([100, 1, 3, 0, 100, 2])
     opts = dict(epochs=3, batch_size=8, lr=0.05, mu=mu)
-    batched = local_sgd_batched(model, W, Xp, yp, counts,
-                                rngs=[np.random.default_rng(i) for i in range(6)],
-                                max_steps=steps, **opts)
+    batched = ClientStack(Xp, yp, counts).local_sgd(
+        model,
+        W,
+        np.arange(len(counts)),
+        rngs=[np.random.default_rng(i) for i in range(6)],
+        max_steps=steps,
+        **opts,
+    )
     for i, p in enumerate(parts):
-        ref = local_sgd(model, W[i], d.X_train[p], d.y_train[p], rng=np.random.default_rng(i),
-                        max_steps=int(steps[i]), **opts)
+        ref = local_sgd(
+            model,
+            W[i],
+            d.X_train[p],
+            d.y_train[p],
+            rng=np.random.default_rng(i),
+            max_steps=int(steps[i]),
+            **opts,
+        )
         np.testing.assert_allclose(batched[i], ref, rtol=1e-10, atol=1e-12)
 
 
 def test_fedsgd_full_batch_all_clients_equals_centralised_gradient_descent():
-    cfg = FedConfig(dataset="wine", strategy="fedsgd", num_clients=7, rounds=15, lr=0.5,
-                    partition="quantity", dirichlet_alpha=0.5, l2=0.01)
+    cfg = FedConfig(
+        dataset="wine",
+        strategy="fedsgd",
+        num_clients=7,
+        rounds=15,
+        lr=0.5,
+        partition="quantity",
+        dirichlet_alpha=0.5,
+        l2=0.01,
+    )
     hist = simulate(cfg)
     fed = Federation(cfg)
     X, y = fed.data.X_train, fed.data.y_train
@@ -117,10 +164,13 @@ def test_fedavg_iid_digits_matches_sklearn_logistic_regression():
 def test_dirichlet_label_skew_is_measurably_worse_than_iid():
     """On convex softmax regression the final accuracy gap on digits is small, but skewed
     clients drift: the global model's test loss and its accuracy along the way are worse."""
+
     def stats(**kw):
         hs = [simulate(FedConfig(seed=s, **kw)) for s in range(3)]
-        return (np.mean([h.test_loss[-1] for h in hs]),
-                np.mean([h.test_accuracy.mean() for h in hs]))
+        return (
+            np.mean([h.test_loss[-1] for h in hs]),
+            np.mean([h.test_accuracy.mean() for h in hs]),
+        )
 
     iid_loss, iid_auc = stats(partition="iid")
     skew_loss, skew_auc = stats(partition="dirichlet", dirichlet_alpha=0.1)
@@ -156,7 +206,7 @@ def test_divergence_is_flagged_not_plotted():
     hist = simulate(cfg)
     assert hist.diverged and not hist.ok
     assert "diverged" in hist.message and "lr" in hist.message
-    assert hist.completed < 30 and np.all(np.isnan(hist.train_loss[hist.completed:]))
+    assert hist.completed < 30 and np.all(np.isnan(hist.train_loss[hist.completed :]))
     with pytest.raises(DivergenceError, match="diverged"):
         simulate(cfg, raise_on_divergence=True)
 
@@ -196,12 +246,14 @@ def test_batched_softmax_survives_huge_logits_like_the_reference():
     Xp, yp, counts = pad_clients(d.X_train, d.y_train, parts)
     W = 400.0 * np.random.default_rng(1).normal(size=(3, model.num_params))
     opts = dict(epochs=2, batch_size=16, lr=0.1)
-    out = local_sgd_batched(model, W, Xp, yp, counts,
-                            rngs=[np.random.default_rng(i) for i in range(3)], **opts)
+    out = ClientStack(Xp, yp, counts).local_sgd(
+        model, W, np.arange(len(counts)), rngs=[np.random.default_rng(i) for i in range(3)], **opts
+    )
     assert np.isfinite(out).all()
     for i, p in enumerate(parts):
-        ref = local_sgd(model, W[i], d.X_train[p], d.y_train[p], rng=np.random.default_rng(i),
-                        **opts)
+        ref = local_sgd(
+            model, W[i], d.X_train[p], d.y_train[p], rng=np.random.default_rng(i), **opts
+        )
         np.testing.assert_allclose(out[i], ref, rtol=1e-10, atol=1e-9)
 
 
@@ -210,9 +262,11 @@ def test_a_clients_update_does_not_depend_on_who_trains_with_it():
     w = 0.01 * np.random.default_rng(0).normal(size=fed.num_params)
     W = np.tile(w, (6, 1))
     opts = dict(epochs=2, batch_size=8, lr=0.1)
-    together = fed.stack.local_sgd(fed.model, W, np.arange(6), **opts,
-                                   rngs=[np.random.default_rng(i) for i in range(6)])
+    together = fed.stack.local_sgd(
+        fed.model, W, np.arange(6), **opts, rngs=[np.random.default_rng(i) for i in range(6)]
+    )
     for i in range(6):
-        alone = fed.stack.local_sgd(fed.model, W[i:i + 1], [i], **opts,
-                                    rngs=[np.random.default_rng(i)])
+        alone = fed.stack.local_sgd(
+            fed.model, W[i : i + 1], [i], **opts, rngs=[np.random.default_rng(i)]
+        )
         np.testing.assert_array_equal(alone[0], together[i])

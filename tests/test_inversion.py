@@ -3,8 +3,9 @@
 import numpy as np
 import pytest
 
-from fedlearn_edu.data import load_dataset
-from fedlearn_edu.inversion import (
+from fedlearn_edu.core.data import load_dataset
+from fedlearn_edu.core.models import Model
+from fedlearn_edu.privacy.inversion import (
     batch_mixture,
     dp_noised_gradient,
     example_gradient,
@@ -12,7 +13,6 @@ from fedlearn_edu.inversion import (
     invert_gradient,
     relative_error,
 )
-from fedlearn_edu.models import Model
 
 
 @pytest.fixture(scope="module")

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 from gradcheck import finite_difference
 
-from fedlearn_edu.client import local_sgd
-from fedlearn_edu.mlp import MLP
-from fedlearn_edu.models import Model
+from fedlearn_edu.core.client import local_sgd
+from fedlearn_edu.core.models import Model
+from fedlearn_edu.transfer.mlp import MLP
 
 
 def _data(n=13, d=4, k=3, seed=0):

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from gradcheck import finite_difference
 
-from fedlearn_edu.models import Model, make_model
+from fedlearn_edu.core.models import Model, make_model
 
 
 def _problem(kind, n=23, d=5, k=4, l2=0.0, seed=0):

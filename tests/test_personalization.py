@@ -3,13 +3,13 @@
 import numpy as np
 import pytest
 
-from fedlearn_edu.client import local_sgd
-from fedlearn_edu.config import FedConfig
-from fedlearn_edu.fedtransfer_data import digits_scenario, hospital_clients, relabel
-from fedlearn_edu.mlp import MLP
-from fedlearn_edu.models import Model
-from fedlearn_edu.personalization import (
-    ClientData,
+from fedlearn_edu.core.client import local_sgd
+from fedlearn_edu.core.config import FedConfig
+from fedlearn_edu.core.federation import Federation
+from fedlearn_edu.core.loop import iterate
+from fedlearn_edu.core.models import Model
+from fedlearn_edu.transfer.mlp import MLP
+from fedlearn_edu.transfer.personalization import (
     client_accuracy,
     client_streams,
     ditto,
@@ -20,10 +20,15 @@ from fedlearn_edu.personalization import (
     personalize,
     pretrained_vs_scratch,
     rounds_to_reach,
-    split_clients,
     summarize,
 )
-from fedlearn_edu.simulation import Federation, iterate
+from fedlearn_edu.transfer.scenarios import (
+    ClientData,
+    digits_scenario,
+    hospital_clients,
+    relabel,
+    split_clients,
+)
 
 
 def _toy_clients(K=3, n=30, d=4, k=3, seed=0):

@@ -7,8 +7,14 @@ import time
 import numpy as np
 import pytest
 
-from fedlearn_edu.history import History, RoundRecord
-from fedlearn_edu.plots import ConvergencePlot, Redrawer, is_widget_canvas, new_figure, plot_history
+from fedlearn_edu.core.history import History, RoundRecord
+from fedlearn_edu.plots.base import (
+    ConvergencePlot,
+    Redrawer,
+    is_widget_canvas,
+    new_figure,
+    plot_history,
+)
 
 # ipympl's toolbar trips a traitlets deprecation warning on construction (not ours)
 pytestmark = pytest.mark.filterwarnings("ignore:Passing unrecognized arguments:DeprecationWarning")
@@ -124,7 +130,7 @@ def test_redrawer_skips_frames_nobody_can_see():
 def test_dashboard_uses_the_ipympl_canvas_and_resends_its_size(monkeypatch):
     import ipywidgets as W
 
-    from fedlearn_edu.widgets import Dashboard
+    from fedlearn_edu.widgets.base import Dashboard
 
     class Tiny(Dashboard):
         def make_controls(self):

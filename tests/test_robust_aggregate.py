@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from fedlearn_edu import aggregate as agg
+from fedlearn_edu.core import aggregate as agg
 
 
 def test_coordinate_median_hand_case():

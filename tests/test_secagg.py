@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fedlearn_edu.secagg import (
+from fedlearn_edu.privacy.secagg import (
     PRIME,
     SecAggError,
     decode,

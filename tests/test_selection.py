@@ -5,15 +5,16 @@ import numpy as np
 import pytest
 from scipy import optimize, stats
 
-from fedlearn_edu.fedtransfer_data import (
+from fedlearn_edu.core.models import Model
+from fedlearn_edu.transfer.joint import joint_closed_form
+from fedlearn_edu.transfer.mlp import MLP
+from fedlearn_edu.transfer.scenarios import (
     digits_scenario,
     mirror_digits,
     source_candidates,
     target_task,
 )
-from fedlearn_edu.mlp import MLP
-from fedlearn_edu.models import Model
-from fedlearn_edu.selection import (
+from fedlearn_edu.transfer.selection import (
     choose_alpha_beta,
     logme,
     logme_evidence,
@@ -21,7 +22,6 @@ from fedlearn_edu.selection import (
     rank_sources,
     spearman,
 )
-from fedlearn_edu.transfer import joint_closed_form
 
 
 def _direct_evidence(F, t, alpha, beta):

@@ -1,25 +1,21 @@
 """Virtual clock, system profiles, sync/deadline/fedprox/async/fedbuff modes."""
 
 import dataclasses
+import math
 
 import numpy as np
 import pytest
 
 from fedlearn_edu import FedConfig, simulate
-from fedlearn_edu.async_fl import fedasync_mix, fedbuff_aggregate, staleness_weight
-from fedlearn_edu.client import local_sgd
-from fedlearn_edu.simulation import Federation, iterate, run_history
-from fedlearn_edu.synthetic_fedprox import synthetic_fedprox
-from fedlearn_edu.systems import (
-    LATE,
-    OK,
-    PARTIAL,
-    PRESETS,
-    Profiles,
-    client_times,
-    make_profiles,
-)
-from fedlearn_edu.systems_run import SystemsRun, run_systems
+from fedlearn_edu.core.client import local_sgd
+from fedlearn_edu.core.federation import Federation
+from fedlearn_edu.core.loop import iterate, run_history
+from fedlearn_edu.runner import SystemsRun, run_systems
+from fedlearn_edu.systems.asynchronous import fedasync_mix, fedbuff_aggregate, staleness_weight
+from fedlearn_edu.systems.config import SystemsConfig
+from fedlearn_edu.systems.profiles import PRESETS, Profiles, client_times, make_profiles
+from fedlearn_edu.systems.synthetic import synthetic_fedprox
+from fedlearn_edu.systems.timeline import LATE, OK, PARTIAL
 
 METRICS = ("test_accuracy", "test_loss", "train_loss", "wall_clock", "bytes_up", "bytes_down")
 
@@ -38,7 +34,9 @@ def three_clients() -> Profiles:
 
 
 # iris: 112 training rows -> iid parts of 38, 37, 37; softmax (4 + 1) * 3 = 15 params = 120 B
-IRIS3 = FedConfig(dataset="iris", num_clients=3, rounds=2, local_epochs=2, batch_size=10)
+IRIS3 = FedConfig(
+    dataset="iris", num_clients=3, rounds=2, local_epochs=2, batch_size=10, systems=SystemsConfig()
+)
 # t_down = lat + 8*120/down, t_comp = 2*n/speed, t_up = lat + 8*120/up   (seconds)
 T0 = (0.05 + 960 / 2e6) + 2 * 38 / 100 + (0.05 + 960 / 1e6)  # 0.86144
 T1 = (0.10 + 960 / 1e6) + 2 * 37 / 50 + (0.10 + 960 / 0.5e6)  # 1.68288
@@ -60,7 +58,9 @@ def test_hand_computed_sizes_of_the_three_client_case():
 
 @pytest.mark.parametrize("mode", ["sync", "deadline"])  # plain loop + clock, and own loop
 def test_clock_hand_computed_sync(mode):
-    run = run_systems(IRIS3.replace(mode=mode), profiles=three_clients())
+    run = run_systems(
+        IRIS3.replace(systems=IRIS3.systems.replace(mode=mode)), profiles=three_clients()
+    )
     h = run.history
     np.testing.assert_allclose(h.wall_clock, [T1, 2 * T1], rtol=0, atol=1e-12)
     np.testing.assert_array_equal(h.bytes_up, [360.0, 360.0])
@@ -71,7 +71,10 @@ def test_clock_hand_computed_sync(mode):
 
 
 def test_clock_hand_computed_deadline_drops_the_late_client():
-    run = run_systems(IRIS3.replace(mode="deadline", deadline_s=1.0), profiles=three_clients())
+    run = run_systems(
+        IRIS3.replace(systems=IRIS3.systems.replace(mode="deadline", deadline_s=1.0)),
+        profiles=three_clients(),
+    )
     h = run.history
     np.testing.assert_allclose(h.wall_clock, [1.0, 2.0], atol=1e-12)
     np.testing.assert_array_equal(h.bytes_up, [240.0, 240.0])  # client 1 never uploads
@@ -84,7 +87,9 @@ def test_clock_hand_computed_fedprox_partial_work():
     """Client 1 has 1 - 0.10096 - 0.10192 = 0.79712 s to compute, at 1.48 / 8 = 0.185 s per
     step (2 epochs x ceil(37/10) steps): floor(4.31) = 4 steps, so it finishes at
     0.10096 + 4 * 0.185 + 0.10192 = 0.94288 s and sends half its work."""
-    cfg = IRIS3.replace(mode="fedprox", deadline_s=1.0, mu=0.5, rounds=1)
+    cfg = IRIS3.replace(
+        mu=0.5, rounds=1, systems=IRIS3.systems.replace(mode="fedprox", deadline_s=1.0)
+    )
     run = run_systems(cfg, profiles=three_clients())
     t1 = 0.10096 + 4 * 0.185 + 0.10192
     np.testing.assert_allclose(run.history.wall_clock, [t1], atol=1e-12)
@@ -93,18 +98,32 @@ def test_clock_hand_computed_fedprox_partial_work():
     # the global model is the FedAvg of reference local_sgd runs with max_steps [8, 4, 8]
     fed = Federation(cfg)
     w0 = fed.model.init()
-    vs = [local_sgd(fed.model, w0, *fed.client_data(i), epochs=2, batch_size=10, lr=cfg.lr,
-                    rng=fed.client_rngs[i], mu=0.5, max_steps=s) for i, s in enumerate([8, 4, 8])]
+    vs = [
+        local_sgd(
+            fed.model,
+            w0,
+            *fed.client_data(i),
+            epochs=2,
+            batch_size=10,
+            lr=cfg.lr,
+            rng=fed.client_rngs[i],
+            mu=0.5,
+            max_steps=s,
+        )
+        for i, s in enumerate([8, 4, 8])
+    ]
     expected = np.average(vs, axis=0, weights=[38, 37, 37])
     np.testing.assert_allclose(run.history.final_weights, expected, atol=1e-12)
 
 
-def test_defaults_keep_the_plain_engine_numbers_and_add_a_clock():
+def test_default_systems_keep_the_plain_engine_numbers_and_add_a_clock():
     cfg = FedConfig(rounds=4)
-    h = simulate(cfg)
+    h = simulate(cfg.replace(systems=SystemsConfig()))
+    assert np.all(np.isnan(simulate(cfg).wall_clock))  # no systems: no clock
     plain = run_history(cfg, iterate(cfg))
-    assert_same_history(h, plain, ("test_accuracy", "test_loss", "train_loss", "bytes_up",
-                                   "bytes_down"))
+    assert_same_history(
+        h, plain, ("test_accuracy", "test_loss", "train_loss", "bytes_up", "bytes_down")
+    )
     np.testing.assert_array_equal(h.final_weights, plain.final_weights)
     # default devices: "datacenter" (100k examples/s, 10 Gbit/s), latency_ms=0
     fed = Federation(cfg)
@@ -114,8 +133,12 @@ def test_defaults_keep_the_plain_engine_numbers_and_add_a_clock():
 
 
 def test_sync_latency_moves_the_clock_not_the_accuracy():
-    a = simulate(FedConfig(rounds=5, system_preset="ideal"))
-    b = simulate(FedConfig(rounds=5, system_preset="ideal", latency_ms=800, latency_spread=1.0))
+    a = simulate(FedConfig(rounds=5, systems=SystemsConfig(preset="ideal")))
+    b = simulate(
+        FedConfig(
+            rounds=5, systems=SystemsConfig(preset="ideal", latency_ms=800, latency_spread=1.0)
+        )
+    )
     assert_same_history(a, b, ("test_accuracy", "train_loss", "bytes_up"))
     np.testing.assert_array_equal(a.wall_clock, 0.0)
     assert np.all(b.wall_clock > 1.6 * np.arange(1, 6) * 0.5)  # >= 2 messages of >= latency
@@ -123,25 +146,43 @@ def test_sync_latency_moves_the_clock_not_the_accuracy():
 
 @pytest.mark.parametrize("preset", ["datacenter", "mobile"])
 def test_deadline_inf_equals_sync(preset):
-    cfg = FedConfig(rounds=4, system_preset=preset, latency_ms=50, straggler_fraction=0.3)
+    cfg = FedConfig(
+        rounds=4, systems=SystemsConfig(preset=preset, latency_ms=50, straggler_fraction=0.3)
+    )
     a = run_systems(cfg).history
-    b = run_systems(cfg.replace(mode="deadline", deadline_s=float("inf"))).history
+    b = run_systems(
+        cfg.replace(systems=cfg.systems.replace(mode="deadline", deadline_s=float("inf")))
+    ).history
     assert_same_history(a, b)
     np.testing.assert_array_equal(a.final_weights, b.final_weights)
 
 
 def test_fedprox_mu0_full_work_equals_fedavg():
-    cfg = FedConfig(rounds=4, straggler_fraction=0.5, latency_ms=20)
+    cfg = FedConfig(rounds=4, systems=SystemsConfig(straggler_fraction=0.5, latency_ms=20))
     a = simulate(cfg)
-    b = simulate(cfg.replace(mode="fedprox", mu=0.0, deadline_s=float("inf")))
-    c = simulate(cfg.replace(mode="fedprox", mu=0.0, deadline_s=1e6))  # nobody is late
+    b = simulate(
+        cfg.replace(mu=0.0, systems=cfg.systems.replace(mode="fedprox", deadline_s=float("inf")))
+    )
+    c = simulate(
+        cfg.replace(mu=0.0, systems=cfg.systems.replace(mode="fedprox", deadline_s=1e6))
+    )  # nobody is late
     assert_same_history(a, b)
     assert_same_history(a, c)
 
 
 def test_loop_engine_gives_same_systems_numbers():
-    cfg = FedConfig(rounds=3, system_preset="mobile", mode="fedprox", deadline_s=1.5, mu=0.1,
-                    straggler_fraction=0.5, compression="topk", error_feedback=True)
+    cfg = FedConfig(
+        rounds=3,
+        mu=0.1,
+        systems=SystemsConfig(
+            preset="mobile",
+            mode="fedprox",
+            deadline_s=1.5,
+            straggler_fraction=0.5,
+            compression="topk",
+            error_feedback=True,
+        ),
+    )
     a = run_systems(cfg).history
     b = run_systems(cfg.replace(engine="loop")).history
     np.testing.assert_allclose(a.test_loss, b.test_loss, rtol=1e-9)
@@ -151,8 +192,9 @@ def test_loop_engine_gives_same_systems_numbers():
 def test_staleness_and_server_steps_hand_cases():
     np.testing.assert_allclose(staleness_weight([0, 1, 3], "polynomial", 0.5), [1, 2**-0.5, 0.5])
     np.testing.assert_array_equal(staleness_weight([0, 5], "constant"), [1, 1])
-    np.testing.assert_allclose(fedasync_mix(np.array([0.0, 4.0]), np.array([2.0, 0.0]), 0.25),
-                               [0.5, 3.0])
+    np.testing.assert_allclose(
+        fedasync_mix(np.array([0.0, 4.0]), np.array([2.0, 0.0]), 0.25), [0.5, 3.0]
+    )
     w = np.array([1.0, 1.0])
     D = np.array([[2.0, 0.0], [0.0, 4.0]])
     np.testing.assert_allclose(fedbuff_aggregate(w, D, [1, 3], [1.0, 0.5]), [1.5, 2.5])
@@ -164,18 +206,34 @@ def test_fedasync_zero_staleness_is_the_exponential_average():
     """One client at a time => staleness 0; with constant mixing a = 1/K the model after
     K arrivals is w_K = (1-a)^K w_0 + sum_k a (1-a)^(K-k) v_k, each v_k trained from w_{k-1}."""
     K = 3
-    cfg = FedConfig(dataset="iris", num_clients=K, client_fraction=1 / K, rounds=K, mode="async",
-                    async_mixing=1 / K, staleness="constant", local_epochs=2,
-                    system_preset="mobile", seed=3)
-    prof = make_profiles(K, "mobile", seed=3, overrides={i: {"availability": 1.0, "dropout": 0.0}
-                                                          for i in range(K)})
+    cfg = FedConfig(
+        dataset="iris",
+        num_clients=K,
+        client_fraction=1 / K,
+        rounds=K,
+        local_epochs=2,
+        seed=3,
+        systems=SystemsConfig(
+            mode="async", async_mixing=1 / K, staleness="constant", preset="mobile"
+        ),
+    )
+    prof = make_profiles(
+        K, "mobile", seed=3, overrides={i: {"availability": 1.0, "dropout": 0.0} for i in range(K)}
+    )
     run = run_systems(cfg, profiles=prof)
     order = [int(p[0]) for p in run.history.participants]
     fed = Federation(cfg)
     w = fed.model.init()
     for i in order:
-        v = local_sgd(fed.model, w, *fed.client_data(i), epochs=2, batch_size=32, lr=cfg.lr,
-                      rng=fed.client_rngs[i])
+        v = local_sgd(
+            fed.model,
+            w,
+            *fed.client_data(i),
+            epochs=2,
+            batch_size=32,
+            lr=cfg.lr,
+            rng=fed.client_rngs[i],
+        )
         w = (1 - 1 / K) * w + (1 / K) * v
     np.testing.assert_allclose(run.history.final_weights, w, atol=1e-12)
 
@@ -183,37 +241,57 @@ def test_fedasync_zero_staleness_is_the_exponential_average():
 def test_fedbuff_zero_staleness_full_buffer_is_the_fedavg_average():
     """All K clients start from w_0 and the buffer holds K updates, so the first flush uses
     staleness 0 for all: w_1 = w_0 + sum n_i (v_i - w_0) / n = the FedAvg round-1 model."""
-    cfg = FedConfig(dataset="iris", num_clients=4, rounds=1, mode="fedbuff", buffer_size=4,
-                    system_preset="mobile", seed=1)
-    prof = make_profiles(4, "mobile", seed=1, overrides={i: {"availability": 1.0, "dropout": 0.0}
-                                                          for i in range(4)})
+    cfg = FedConfig(
+        dataset="iris",
+        num_clients=4,
+        rounds=1,
+        seed=1,
+        systems=SystemsConfig(mode="fedbuff", buffer_size=4, preset="mobile"),
+    )
+    prof = make_profiles(
+        4, "mobile", seed=1, overrides={i: {"availability": 1.0, "dropout": 0.0} for i in range(4)}
+    )
     h = run_systems(cfg, profiles=prof).history
-    (_, w1), = list(iterate(cfg.replace(mode="sync", system_preset="datacenter")))
+    ((_, w1),) = list(
+        iterate(cfg.replace(systems=cfg.systems.replace(mode="sync", preset="datacenter")))
+    )
     np.testing.assert_allclose(h.final_weights, w1, atol=1e-12)
 
 
 def test_async_beats_sync_in_time_with_stragglers():
-    base = FedConfig(rounds=15, system_preset="mobile", straggler_fraction=0.3, latency_ms=100)
+    base = FedConfig(
+        rounds=15, systems=SystemsConfig(preset="mobile", straggler_fraction=0.3, latency_ms=100)
+    )
     sync = run_systems(base).history
-    asyn = run_systems(base.replace(mode="async")).history
+    asyn = run_systems(base.replace(systems=base.systems.replace(mode="async"))).history
     assert asyn.wall_clock[-1] < 0.5 * sync.wall_clock[-1]
     assert asyn.test_accuracy[-1] > 0.85
 
 
 def test_fedprox_partial_work_is_faster_than_sync_and_learns():
-    base = FedConfig(rounds=10, system_preset="datacenter", straggler_fraction=0.5,
-                     straggler_slowdown=20)
+    base = FedConfig(
+        rounds=10,
+        systems=SystemsConfig(preset="datacenter", straggler_fraction=0.5, straggler_slowdown=20),
+    )
     sync = simulate(base)
-    prox = simulate(base.replace(mode="fedprox", mu=0.1, deadline_s=sync.wall_clock[0] / 5))
+    prox = simulate(
+        base.replace(
+            mu=0.1, systems=base.systems.replace(mode="fedprox", deadline_s=sync.wall_clock[0] / 5)
+        )
+    )
     assert prox.wall_clock[-1] < 0.3 * sync.wall_clock[-1]
     assert prox.test_accuracy[-1] > 0.9
 
 
 def test_compression_cuts_bytes_and_counts_them():
-    base = FedConfig(rounds=8)
+    base = FedConfig(rounds=8, systems=SystemsConfig())
     dense = simulate(base)
-    topk = simulate(base.replace(compression="topk", topk_fraction=0.1, error_feedback=True))
-    q8 = simulate(base.replace(compression="int8"))
+    topk = simulate(
+        base.replace(
+            systems=base.systems.replace(compression="topk", topk_fraction=0.1, error_feedback=True)
+        )
+    )
+    q8 = simulate(base.replace(systems=base.systems.replace(compression="int8")))
     p = 65 * 10  # digits softmax
     np.testing.assert_array_equal(topk.bytes_up, 10 * 12 * 65)
     np.testing.assert_array_equal(q8.bytes_up, 10 * (p + 16))
@@ -224,9 +302,20 @@ def test_compression_cuts_bytes_and_counts_them():
 
 @pytest.mark.parametrize("mode", ["sync", "deadline", "fedprox", "async", "fedbuff"])
 def test_same_seed_same_history(mode):
-    cfg = FedConfig(rounds=4, system_preset="iot", mode=mode, deadline_s=30.0, mu=0.1,
-                    latency_ms=200, latency_spread=0.5, straggler_fraction=0.3,
-                    compression="int8", buffer_size=3)
+    cfg = FedConfig(
+        rounds=4,
+        mu=0.1,
+        systems=SystemsConfig(
+            preset="iot",
+            mode=mode,
+            deadline_s=30.0,
+            latency_ms=200,
+            latency_spread=0.5,
+            straggler_fraction=0.3,
+            compression="int8",
+            buffer_size=3,
+        ),
+    )
     a, b = run_systems(cfg), run_systems(cfg)
     assert_same_history(a.history, b.history)
     for k, v in a.timeline.arrays().items():
@@ -236,7 +325,7 @@ def test_same_seed_same_history(mode):
 
 
 def test_unavailable_and_dropped_clients_do_not_contribute():
-    cfg = FedConfig(rounds=6, system_preset="iot", num_clients=20)
+    cfg = FedConfig(rounds=6, num_clients=20, systems=SystemsConfig(preset="iot"))
     run = run_systems(cfg)
     h, jobs = run.history, run.timeline.arrays()
     assert np.all(h.num_participants < 20)  # availability 0.7
@@ -269,44 +358,53 @@ def test_profiles_presets_overrides_and_spawned_streams():
         SystemsRun(FedConfig(), profiles=p)
 
 
-@pytest.mark.parametrize("field, value, match", [
-    ("system_preset", "cloud", "system_preset must be one of"),
-    ("latency_ms", -1.0, r"latency_ms must be a finite number in \[0.0"),
-    ("latency_spread", float("nan"), "latency_spread must be"),
-    ("straggler_fraction", 1.5, "straggler_fraction must be"),
-    ("straggler_slowdown", 0.5, "straggler_slowdown must be"),
-    ("mode", "semi-sync", "mode must be one of"),
-    ("deadline_s", 0.0, "deadline_s must be"),
-    ("mu", -0.1, "mu must be"),
-    ("async_mixing", 0.0, "async_mixing must be"),
-    ("staleness", "hinge", "staleness must be one of"),
-    ("staleness_exp", -1.0, "staleness_exp must be"),
-    ("buffer_size", 0, "buffer_size must be"),
-    ("compression", "gzip", "compression must be one of"),
-    ("topk_fraction", 0.0, "topk_fraction must be"),
-])
+@pytest.mark.parametrize(
+    "field, value, match",
+    [
+        ("preset", "cloud", "preset must be one of"),
+        ("latency_ms", -1.0, r"latency_ms must be a finite number in \[0.0"),
+        ("latency_spread", float("nan"), "latency_spread must be"),
+        ("straggler_fraction", 1.5, "straggler_fraction must be"),
+        ("straggler_slowdown", 0.5, "straggler_slowdown must be"),
+        ("mode", "semi-sync", "mode must be one of"),
+        ("deadline_s", 0.0, "deadline_s must be"),
+        ("async_mixing", 0.0, "async_mixing must be"),
+        ("staleness", "hinge", "staleness must be one of"),
+        ("staleness_exp", -1.0, "staleness_exp must be"),
+        ("buffer_size", 0, "buffer_size must be"),
+        ("compression", "gzip", "compression must be one of"),
+        ("topk_fraction", 0.0, "topk_fraction must be"),
+    ],
+)
 def test_bad_values_raise_the_promised_error(field, value, match):
-    with pytest.raises(ValueError, match=match):
-        FedConfig(**{field: value})
+    with pytest.raises(ValueError, match="SystemsConfig." + match):
+        FedConfig(systems=SystemsConfig(**{field: value}))
+    with pytest.raises(ValueError, match="mu must be"):
+        FedConfig(mu=-0.1)
 
 
 def test_inconsistent_settings_raise():
     with pytest.raises(ValueError, match="buffer_size must be <= clients per round"):
-        FedConfig(mode="fedbuff", buffer_size=11)
-    with pytest.raises(ValueError, match="need strategy='fedavg'"):
-        FedConfig(strategy="fedsgd", mode="async")
-    with pytest.raises(TypeError, match="error_feedback must be True or False"):
-        FedConfig(error_feedback=1)
-    # defaults keep today's behaviour
-    d = FedConfig()
-    assert (d.latency_ms, d.mode, d.mu, d.compression, d.deadline_s) == (
-        0.0, "sync", 0.0, "none", float("inf"))
-    assert {f.name for f in dataclasses.fields(d)} >= {"system_preset", "buffer_size"}
+        FedConfig(systems=SystemsConfig(mode="fedbuff", buffer_size=11))
+    with pytest.raises(ValueError, match="needs strategy='fedavg'"):
+        FedConfig(strategy="fedsgd", systems=SystemsConfig(mode="async"))
+    with pytest.raises(TypeError, match="SystemsConfig.error_feedback must be True or False"):
+        FedConfig(systems=SystemsConfig(error_feedback=1))
+    # defaults: no systems at all, and a SystemsConfig() only moves the clock
+    assert FedConfig().systems is None and FedConfig().mu == 0.0
+    d = SystemsConfig()
+    assert (d.latency_ms, d.mode, d.compression, d.deadline_s) == (0.0, "sync", "none", math.inf)
+    assert d.only_moves_clock
+    assert {f.name for f in dataclasses.fields(d)} >= {"preset", "buffer_size"}
 
 
 def test_fedsgd_with_compression_runs_in_sync_modes():
-    cfg = FedConfig(rounds=3, strategy="fedsgd", lr=0.5, compression="int8",
-                    mode="deadline", deadline_s=10.0)
+    cfg = FedConfig(
+        rounds=3,
+        strategy="fedsgd",
+        lr=0.5,
+        systems=SystemsConfig(compression="int8", mode="deadline", deadline_s=10.0),
+    )
     h = simulate(cfg)
     assert h.ok and np.all(np.diff(h.train_loss) < 0)
 
@@ -328,24 +426,24 @@ def test_synthetic_fedprox_generator():
 
 def test_callback_can_stop_a_systems_run():
     calls = []
-    run = SystemsRun(FedConfig(rounds=5, mode="async"))
+    run = SystemsRun(FedConfig(rounds=5, systems=SystemsConfig(mode="async")))
     h = run.run(lambda rec, hist: calls.append(rec.round) or rec.round < 2)
     assert calls == [1, 2] and h.completed == 2 and "stopped by callback" in h.message
 
 
 def test_privacy_settings_are_refused_outside_the_plain_loop():
     with pytest.raises(ValueError, match="privacy/attack/robust-aggregation settings need"):
-        FedConfig(mode="async", aggregator="median")
+        FedConfig(aggregator="median", systems=SystemsConfig(mode="async"))
     cfg = FedConfig(aggregator="median", aggregator_f=1)
     prof = make_profiles(10, "mobile")  # some clients offline -> own loop, no defence there
-    with pytest.raises(ValueError, match="run only in the plain synchronous loop"):
+    with pytest.raises(ValueError, match="every client is always online"):
         SystemsRun(cfg, profiles=prof)
-    h = simulate(cfg.replace(rounds=2))  # the plain loop (with the defence) still gets a clock
+    h = simulate(cfg.replace(rounds=2, systems=SystemsConfig()))  # a defence with a clock
     assert h.ok and np.all(h.wall_clock > 0)
 
 
 def test_timeline_rows_broadcast_scalars_and_keep_empty_rounds():
-    from fedlearn_edu.systems import Timeline
+    from fedlearn_edu.systems.timeline import Timeline
 
     tl = Timeline()
     clients = np.array([4, 7, 9])

@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 from gradcheck import finite_difference
 
-from fedlearn_edu.finetune import (
+from fedlearn_edu.core.models import Model
+from fedlearn_edu.transfer.finetune import (
     feature_extraction,
     finetune,
     fit,
@@ -14,9 +15,8 @@ from fedlearn_edu.finetune import (
     l2sp_loss,
     param_mask,
 )
-from fedlearn_edu.mlp import MLP
-from fedlearn_edu.models import Model
-from fedlearn_edu.transfer import joint_closed_form, joint_grad, joint_loss, joint_train
+from fedlearn_edu.transfer.joint import joint_closed_form, joint_grad, joint_loss, joint_train
+from fedlearn_edu.transfer.mlp import MLP
 
 
 def _lin_task(n, w, b, noise, seed):

@@ -6,9 +6,11 @@ import numpy as np
 import pytest
 
 from fedlearn_edu import FedConfig, simulate
-from fedlearn_edu import simulation as simulation_module
-from fedlearn_edu.history import History, RoundRecord
-from fedlearn_edu.widgets import Dashboard, FedAvgDashboard, centralised_baseline
+from fedlearn_edu import runner as simulation_module
+from fedlearn_edu.core.baseline import centralised_baseline
+from fedlearn_edu.core.history import History, RoundRecord
+from fedlearn_edu.widgets.base import Dashboard
+from fedlearn_edu.widgets.intro import FedAvgDashboard
 
 SMALL = FedConfig(rounds=4, local_epochs=1)
 
@@ -102,7 +104,7 @@ def test_baseline_reference_line(dash):
     # independent reference: a plain sklearn fit on the same split
     from sklearn.linear_model import LogisticRegression
 
-    from fedlearn_edu.data import load_dataset
+    from fedlearn_edu.core.data import load_dataset
 
     d = load_dataset("digits")
     ref = LogisticRegression(max_iter=2000).fit(d.X_train, d.y_train).score(d.X_test, d.y_test)
@@ -128,8 +130,9 @@ def test_reset_restores_defaults(dash):
     dash.reset_button.click()
     assert dash.values() == dash.defaults
     assert dash.defaults["num_clients"] == SMALL.num_clients
-    np.testing.assert_array_equal(dash.history.test_accuracy,
-                                  simulate(SMALL.replace(model="auto")).test_accuracy)
+    np.testing.assert_array_equal(
+        dash.history.test_accuracy, simulate(SMALL.replace(model="auto")).test_accuracy
+    )
 
 
 def test_divergence_is_a_visible_warning(dash, monkeypatch):
@@ -158,7 +161,8 @@ def test_background_runs_cancel_and_keep_last_setting():
     assert d.wait(120)
     assert d.history.config.num_clients == 14
     np.testing.assert_array_equal(
-        acc_line(d), simulate(SMALL.replace(model="auto", num_clients=14)).test_accuracy)
+        acc_line(d), simulate(SMALL.replace(model="auto", num_clients=14)).test_accuracy
+    )
     assert d.runs < 5  # superseded runs were cancelled
 
 
@@ -171,7 +175,7 @@ class Toy(Dashboard):
         return {"n": W.IntSlider(3, min=-5, max=10)}
 
     def make_figure(self):
-        from fedlearn_edu.plots import new_figure
+        from fedlearn_edu.plots.base import new_figure
 
         fig, self.ax = new_figure()
         (self.line,) = self.ax.plot([], [])
@@ -224,22 +228,24 @@ def test_history_type(dash):
 
 
 def test_article_dashboard_matches_seed_federated_train():
-    from fedlearn_edu import seed
-    from fedlearn_edu.widgets import ArticleFLDashboard
+    from fedlearn_edu import article
+    from fedlearn_edu.widgets.intro import ArticleFLDashboard
 
     d = ArticleFLDashboard(background=False)
-    test = seed.generate_data(1000, seed=123)
-    ref = [seed.mse(test, seed.federated_train(np.zeros(10), 5, rounds=r)) for r in range(1, 21)]
+    test = article.generate_data(1000, seed=123)
+    ref = [
+        article.mse(test, article.federated_train(np.zeros(10), 5, rounds=r)) for r in range(1, 21)
+    ]
     np.testing.assert_allclose(d.result, ref, rtol=1e-12)
     np.testing.assert_allclose(d.line.get_ydata(), ref, rtol=1e-12)
     d.set_values(num_devices=12, rounds=6)
-    ref12 = seed.federated_train(np.zeros(10), 12, rounds=6)
-    assert d.result[-1] == pytest.approx(seed.mse(test, ref12), rel=1e-12)
+    ref12 = article.federated_train(np.zeros(10), 12, rounds=6)
+    assert d.result[-1] == pytest.approx(article.mse(test, ref12), rel=1e-12)
     assert d.message.startswith("12 devices")
 
 
 def test_article_dashboard_reports_real_divergence():
-    from fedlearn_edu.widgets import ArticleFLDashboard
+    from fedlearn_edu.widgets.intro import ArticleFLDashboard
 
     d = ArticleFLDashboard(background=False)
     d.controls["lr"].value = 1.0  # above 2 / lambda_max of the least-squares Hessian

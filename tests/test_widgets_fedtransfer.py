@@ -3,11 +3,11 @@
 import numpy as np
 import pytest
 
-from fedlearn_edu.fedtransfer_data import digits_scenario
-from fedlearn_edu.mlp import MLP
-from fedlearn_edu.personalization import personalize
-from fedlearn_edu.plots_fedtransfer import FedTransferPlot
-from fedlearn_edu.widgets_fedtransfer import FedTransferDashboard
+from fedlearn_edu.plots.fedtransfer import FedTransferPlot
+from fedlearn_edu.transfer.mlp import MLP
+from fedlearn_edu.transfer.personalization import personalize
+from fedlearn_edu.transfer.scenarios import digits_scenario
+from fedlearn_edu.widgets.fedtransfer import FedTransferDashboard
 
 
 @pytest.fixture(autouse=True)

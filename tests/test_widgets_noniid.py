@@ -3,11 +3,12 @@
 import numpy as np
 import pytest
 
-from fedlearn_edu.data import label_histogram
-from fedlearn_edu.models import make_model
-from fedlearn_edu.noniid import NONIID_DEFAULTS, drift_stats, iterate_with_drift, run_noniid
-from fedlearn_edu.simulation import Federation, iterate, run_history
-from fedlearn_edu.widgets_noniid import NonIIDDashboard
+from fedlearn_edu.core.data import label_histogram
+from fedlearn_edu.core.federation import Federation
+from fedlearn_edu.core.loop import iterate, run_history
+from fedlearn_edu.core.models import make_model
+from fedlearn_edu.core.noniid import NONIID_DEFAULTS, drift_stats, iterate_with_drift, run_noniid
+from fedlearn_edu.widgets.noniid import NonIIDDashboard
 
 SMALL = NONIID_DEFAULTS.replace(rounds=3, local_epochs=2)
 

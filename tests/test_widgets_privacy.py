@@ -4,13 +4,23 @@ import numpy as np
 import pytest
 
 from fedlearn_edu import FedConfig, simulate
-from fedlearn_edu.accountant import epsilon
-from fedlearn_edu.widgets_privacy import AttackDashboard, DPDashboard, SecAggDashboard
+from fedlearn_edu.privacy.accountant import epsilon
+from fedlearn_edu.privacy.config import AttackConfig, DPConfig
+from fedlearn_edu.widgets.privacy import AttackDashboard, DPDashboard, SecAggDashboard
 
-DP_BASE = FedConfig(num_clients=50, local_epochs=1, rounds=5, client_fraction=0.2,
-                    dp_noise_multiplier=1.0, dp_clip_norm=0.3)
-ATTACK_BASE = FedConfig(rounds=4, local_epochs=1, attack="sign_flip", attacker_fraction=0.3,
-                        aggregator="median")
+DP_BASE = FedConfig(
+    num_clients=50,
+    local_epochs=1,
+    rounds=5,
+    client_fraction=0.2,
+    dp=DPConfig(noise_multiplier=1.0, clip_norm=0.3),
+)
+ATTACK_BASE = FedConfig(
+    rounds=4,
+    local_epochs=1,
+    aggregator="median",
+    attack=AttackConfig(kind="sign_flip", fraction=0.3),
+)
 
 
 @pytest.fixture(autouse=True)
@@ -30,8 +40,9 @@ def test_dp_dashboard_curves_match_engine_and_accountant():
     ref = simulate(DP_BASE)
     np.testing.assert_array_equal(dash.result.test_accuracy, ref.test_accuracy)
     np.testing.assert_array_equal(ydata(dash.plot, "accuracy"), ref.test_accuracy)
-    np.testing.assert_allclose(ydata(dash.plot, "epsilon"),
-                               [epsilon(0.2, 1.0, r, 1e-5) for r in range(1, 6)], rtol=1e-12)
+    np.testing.assert_allclose(
+        ydata(dash.plot, "epsilon"), [epsilon(0.2, 1.0, r, 1e-5) for r in range(1, 6)], rtol=1e-12
+    )
     assert "ε =" in dash.message and dash.level == "info"
 
 
@@ -39,7 +50,7 @@ def test_dp_dashboard_sliders_change_the_data():
     dash = DPDashboard(DP_BASE, background=False)
     eps_before = ydata(dash.plot, "epsilon").copy()
     dash.controls["dp_noise_multiplier"].value = 2.0
-    assert dash.runs == 2 and dash.result.config.dp_noise_multiplier == 2.0
+    assert dash.runs == 2 and dash.result.config.dp.noise_multiplier == 2.0
     assert np.all(ydata(dash.plot, "epsilon") < eps_before)  # more noise, less epsilon
     dash.controls["rounds"].value = 8
     assert len(ydata(dash.plot, "epsilon")) == 8 and dash.result.completed == 8

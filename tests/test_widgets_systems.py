@@ -4,13 +4,26 @@ import numpy as np
 import pytest
 
 from fedlearn_edu import FedConfig
-from fedlearn_edu.plots_systems import GanttPlot
-from fedlearn_edu.systems_run import run_systems
-from fedlearn_edu.widgets_systems import SystemsDashboard, time_to_accuracy
+from fedlearn_edu.plots.systems import GanttPlot
+from fedlearn_edu.runner import run_systems
+from fedlearn_edu.systems.config import SystemsConfig
+from fedlearn_edu.widgets.systems import SystemsDashboard, time_to_accuracy
 
-BASE = FedConfig(num_clients=8, rounds=5, local_epochs=1, system_preset="mobile",
-                 latency_ms=200.0, latency_spread=0.5, straggler_fraction=0.3, deadline_s=1.0,
-                 mode="fedprox", mu=0.1, buffer_size=4)
+BASE = FedConfig(
+    num_clients=8,
+    rounds=5,
+    local_epochs=1,
+    mu=0.1,
+    systems=SystemsConfig(
+        preset="mobile",
+        latency_ms=200.0,
+        latency_spread=0.5,
+        straggler_fraction=0.3,
+        deadline_s=1.0,
+        mode="fedprox",
+        buffer_size=4,
+    ),
+)
 
 
 @pytest.fixture(autouse=True)
@@ -53,7 +66,7 @@ def test_latency_slider_moves_time_not_sync_accuracy(dash):
 def test_mode_and_mu_controls_rerun_the_chosen_curve(dash):
     _, y0 = xy(dash.plot.time.lines["chosen"])
     dash.controls["mode"].value = "async"
-    assert dash.result["chosen"].config.mode == "async"
+    assert dash.result["chosen"].config.systems.mode == "async"
     assert "async" in dash.plot.time.lines["chosen"].get_label()
     _, y1 = xy(dash.plot.time.lines["chosen"])
     assert not np.array_equal(y0, y1)
@@ -68,7 +81,8 @@ def test_stragglers_and_deadline_change_the_gantt_chart(dash):
     dash.set_values(straggler_fraction=0.9, deadline_s=0.5)
     verts1 = [p.vertices.copy() for p in dash.plot.gantt.collections["compute"].get_paths()]
     assert len(verts0) != len(verts1) or not all(
-        np.array_equal(a, b) for a, b in zip(verts0, verts1, strict=True))
+        np.array_equal(a, b) for a, b in zip(verts0, verts1, strict=True)
+    )
     assert dash.plot.gantt.deadline_line.get_visible()
     np.testing.assert_array_equal(dash.plot.gantt.deadline_line.get_xdata(), [0.5, 0.5])
 
@@ -100,11 +114,19 @@ def test_gantt_plot_hand_case():
     """One sync round of the 3-client hand case: bars end where the clock says."""
     import matplotlib.pyplot as plt
 
-    from fedlearn_edu.systems import Timeline
+    from fedlearn_edu.systems.timeline import Timeline
 
     tl = Timeline()
-    tl.add(1, [0, 1, 2], 0.0, [0.1, 0.2, 0.1], [1.0, 2.0, 0.5], [0.1, 0.2, 0.1],
-           [1.2, 2.4, 0.7], [0, 0, 0])
+    tl.add(
+        1,
+        [0, 1, 2],
+        0.0,
+        [0.1, 0.2, 0.1],
+        [1.0, 2.0, 0.5],
+        [0.1, 0.2, 0.1],
+        [1.2, 2.4, 0.7],
+        [0, 0, 0],
+    )
     tl.record_end.append(2.4)
     fig, ax = plt.subplots()
     parts = GanttPlot(ax).update(tl, 1)
@@ -118,7 +140,7 @@ def test_gantt_plot_hand_case():
 
 
 def test_time_to_accuracy():
-    h = run_systems(BASE.replace(mode="sync")).history
+    h = run_systems(BASE.replace(systems=BASE.systems.replace(mode="sync"))).history
     t = time_to_accuracy(h, float(h.test_accuracy[2]))
     assert t <= h.wall_clock[2]
     assert time_to_accuracy(h, 2.0) == float("inf")

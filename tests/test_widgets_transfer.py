@@ -3,16 +3,16 @@
 import numpy as np
 import pytest
 
-from fedlearn_edu import seed as article
-from fedlearn_edu.transfer import joint_closed_form, joint_loss, joint_train
-from fedlearn_edu.transfer_tasks import (
+from fedlearn_edu import article
+from fedlearn_edu.transfer.joint import joint_closed_form, joint_loss, joint_train
+from fedlearn_edu.transfer.tasks import (
     article_tasks,
     compare_methods,
     gd_curve,
     lipschitz_lr,
     slice_landscape,
 )
-from fedlearn_edu.widgets_transfer import TransferDashboard
+from fedlearn_edu.widgets.transfer import TransferDashboard
 
 
 @pytest.fixture(autouse=True)
@@ -56,8 +56,9 @@ def test_lipschitz_lr_is_one_over_the_largest_curvature():
     m, p = t.model, t.model.num_params
     w0 = np.zeros(p)
     g0 = 2.0 * m.grad(w0, *t.source) + 0.5 * m.grad(w0, *t.target)
-    H = np.stack([(2.0 * m.grad(e, *t.source) + 0.5 * m.grad(e, *t.target)) - g0
-                  for e in np.eye(p)])
+    H = np.stack(
+        [(2.0 * m.grad(e, *t.source) + 0.5 * m.grad(e, *t.target)) - g0 for e in np.eye(p)]
+    )
     assert 1 / lr == pytest.approx(np.linalg.eigvalsh((H + H.T) / 2)[-1], rel=1e-8)
     with pytest.raises(ValueError, match="alpha \\+ beta must be > 0"):
         lipschitz_lr(t.source, t.target, 0.0, 0.0)
@@ -83,8 +84,9 @@ def test_slice_landscape_matches_joint_loss_and_is_minimal_at_the_minimiser():
     for ix, iy in ((0, 0), (5, 33), (20, 20), (40, 7)):
         w = c.copy()
         w[0], w[1] = xs[ix], ys[iy]
-        assert J[iy, ix] == pytest.approx(joint_loss(t.model, w, t.source, t.target, a, b),
-                                          rel=1e-12)
+        assert J[iy, ix] == pytest.approx(
+            joint_loss(t.model, w, t.source, t.target, a, b), rel=1e-12
+        )
     iy, ix = np.unravel_index(np.argmin(J), J.shape)
     assert (ix, iy) == (20, 20)  # the grid centre is the closed-form minimiser
     assert J.min() == pytest.approx(joint_loss(t.model, c, t.source, t.target, a, b))
@@ -109,8 +111,9 @@ def test_compare_methods_does_not_mutate_and_curves_match():
     for m in ("scratch", "finetune", "joint"):
         assert r["curves"][m][-1] == pytest.approx(r["errors"][m], rel=1e-12)
     # fine-tuning starts at the source optimum
-    np.testing.assert_allclose(r["paths"]["finetune"][0],
-                               joint_closed_form(t.source, t.target, 1.0, 0.0))
+    np.testing.assert_allclose(
+        r["paths"]["finetune"][0], joint_closed_form(t.source, t.target, 1.0, 0.0)
+    )
 
 
 # ---- dashboard ------------------------------------------------------------------------

@@ -1,0 +1,191 @@
+"""``Federation``: the clients of a run (their data, model and random streams) and the server's
+strategy, built once and reused every round.
+
+Two ways to build one:
+
+* ``Federation(config)``: from a :class:`~fedlearn_edu.core.config.FedConfig` (a bundled
+  dataset split across ``num_clients`` clients), optionally with given ``data``/``parts``;
+* :meth:`Federation.from_clients`: from client datasets you already have and any model with
+  ``grad`` (e.g. the MLP of the transfer notebooks); then the plain loop engine trains them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .client import ClientStack, local_sgd, pad_clients
+from .config import FedConfig
+from .data import Dataset, load_dataset, partition
+from .models import Model, make_model
+from .strategies import FedAvg, make_strategy
+
+BYTES_PER_PARAM = 8  # float64
+
+
+@dataclass(frozen=True)
+class LocalTraining:
+    """What a client does with the global model each round (FedAvg's local SGD)."""
+
+    epochs: int = 5
+    batch_size: int = 32
+    lr: float = 0.1
+    mu: float = 0.0  # FedProx proximal strength
+    engine: str = "batched"  # "batched" (all clients in one NumPy kernel) or "loop"
+
+
+class Federation:
+    """Everything a run needs, built once: data, model, clients, RNGs, strategy.
+
+    Attributes:
+        config: the :class:`FedConfig` (``None`` for :meth:`from_clients`).
+        data: the :class:`Dataset` (fixed split, seed 0, so changing ``config.seed`` only
+            changes the training randomness, never the test set).
+        model: the model.
+        parts: ``num_clients`` index arrays into ``data.X_train``.
+        X, y, counts: padded client data ``(K, n_max, d)``, ``(K, n_max)``, ``(K,)``.
+        client_rngs: one generator per client, spawned from the run's seed.
+        sample_rng: generator of the server's client sampling.
+        strategy: the server strategy; training: the clients' :class:`LocalTraining`.
+    """
+
+    def __init__(self, config: FedConfig, data: Dataset | None = None, *,
+                 parts: list[np.ndarray] | None = None):
+        if not isinstance(config, FedConfig):
+            raise TypeError(f"config must be a FedConfig, got {type(config).__name__}")
+        data = data if data is not None else load_dataset(config.dataset, config.test_size)
+        model = make_model(config.resolved_model, data.n_features, data.n_classes, config.l2)
+        part_ss, sample_ss, client_ss = np.random.SeedSequence(config.seed).spawn(3)
+        if parts is None:
+            parts = partition(data.y_train, config.num_clients, config.partition,
+                              alpha=config.dirichlet_alpha,
+                              shards_per_client=config.shards_per_client,
+                              rng=np.random.default_rng(part_ss))
+        elif len(parts) != config.num_clients:
+            raise ValueError(f"parts must have num_clients={config.num_clients} entries, "
+                             f"got {len(parts)}")
+        strategy = make_strategy(config.strategy, config.clients_per_round, config.lr,
+                                 config.aggregator, config.aggregator_f)
+        training = LocalTraining(config.local_epochs, config.batch_size, config.lr, config.mu,
+                                 config.engine)
+        self._setup(model, data, parts, training, strategy,
+                    [np.random.default_rng(s) for s in client_ss.spawn(config.num_clients)],
+                    np.random.default_rng(sample_ss))
+        self.config = config
+
+    @classmethod
+    def from_clients(cls, model, clients, *, training: LocalTraining, rngs=None, seed: int = 0,
+                     test: tuple[np.ndarray, np.ndarray] | None = None) -> Federation:
+        """A federation of given clients, each ``(X_i (n_i, d), y_i (n_i,))``, every client in
+        every round (FedAvg). ``rngs``: one generator per client (default: spawned from
+        ``seed``). ``test``: the ``(X, y)`` that :meth:`evaluate` scores (default: none)."""
+        X = np.concatenate([np.asarray(c[0], dtype=float) for c in clients])
+        y = np.concatenate([np.asarray(c[1]) for c in clients])
+        ends = np.cumsum([len(c[1]) for c in clients])
+        parts = [np.arange(a, b) for a, b in zip(np.r_[0, ends[:-1]], ends, strict=True)]
+        X_test, y_test = test if test is not None else (X[:0], y[:0])
+        data = Dataset("clients", X, y, np.asarray(X_test, dtype=float), np.asarray(y_test),
+                       int(getattr(model, "n_classes", 1)))
+        if rngs is None:
+            kids = np.random.SeedSequence(seed).spawn(len(parts))
+            rngs = [np.random.default_rng(s) for s in kids]
+        fed = cls.__new__(cls)
+        fed._setup(model, data, parts, training, FedAvg(len(parts)), list(rngs),
+                   np.random.default_rng(np.random.SeedSequence([seed, 1])))
+        fed.config = None
+        return fed
+
+    def _setup(self, model, data, parts, training, strategy, client_rngs, sample_rng) -> None:
+        self.data, self.model, self.training, self.strategy = data, model, training, strategy
+        self.parts = [np.asarray(p, dtype=int) for p in parts]
+        self.X, self.y, self.counts = pad_clients(data.X_train, data.y_train, self.parts)
+        self.client_rngs, self.sample_rng = client_rngs, sample_rng
+        self._stack: ClientStack | None = None
+        self._eval_rows: tuple[np.ndarray, np.ndarray] | None = None
+
+    @property
+    def num_clients(self) -> int:
+        return len(self.parts)
+
+    @property
+    def num_params(self) -> int:
+        return self.model.num_params
+
+    @property
+    def message_bytes(self) -> int:
+        """Size of one model (or gradient) message, bytes."""
+        return self.num_params * BYTES_PER_PARAM
+
+    @property
+    def stack(self) -> ClientStack:
+        """The batched engine's layout of ``X, y, counts``, rebuilt when they are replaced."""
+        st = self._stack
+        if st is None or st.X is not self.X or st.y is not self.y or st.counts is not self.counts:
+            st = self._stack = ClientStack(self.X, self.y, self.counts)
+        return st
+
+    def replace_data(self, data: Dataset) -> None:
+        """Use ``data`` (same rows, e.g. poisoned labels) from now on."""
+        self.data = data
+        self.X, self.y, self.counts = pad_clients(data.X_train, data.y_train, self.parts)
+        self._eval_rows = None
+
+    def client_data(self, i: int) -> tuple[np.ndarray, np.ndarray]:
+        """Client ``i``'s own ``(X_i, y_i)``."""
+        return self.data.X_train[self.parts[i]], self.data.y_train[self.parts[i]]
+
+    def train(self, w: np.ndarray, selected: np.ndarray, *, max_steps: np.ndarray | None = None,
+              starts: np.ndarray | None = None) -> np.ndarray:
+        """Run the selected clients' local work from the global model ``w: (p,)``.
+
+        Args:
+            selected: ``(m,)`` client indices.
+            max_steps: ``(m,)`` optional cap on local SGD steps (partial work).
+            starts: ``(m, p)`` optional per-client starting points (default: ``w`` for all);
+                the FedProx pull always points to the client's own start.
+
+        Returns:
+            ``(m, p)``: new client models for FedAvg, full-batch gradients for FedSGD.
+        """
+        t, model = self.training, self.model
+        selected = np.asarray(selected, dtype=int)
+        W = np.tile(w, (len(selected), 1)) if starts is None else np.asarray(starts, dtype=float)
+        loop = t.engine == "loop" or not isinstance(model, Model)
+        if self.strategy.client_returns == "gradient":
+            if loop:
+                return np.stack([model.grad(W[j], *self.client_data(i))
+                                 for j, i in enumerate(selected)])
+            mask = np.arange(self.X.shape[1])[None, :] < self.counts[selected, None]
+            return model.grad_batched(W, self.X[selected], self.y[selected], mask)
+        opts = dict(epochs=t.epochs, batch_size=t.batch_size, lr=t.lr, mu=t.mu)
+        if loop:
+            return np.stack([
+                local_sgd(model, W[j], *self.client_data(i), rng=self.client_rngs[i],
+                          max_steps=None if max_steps is None else int(max_steps[j]), **opts)
+                for j, i in enumerate(selected)
+            ])
+        return self.stack.local_sgd(model, W, selected,
+                                    rngs=[self.client_rngs[i] for i in selected],
+                                    max_steps=max_steps, **opts)
+
+    def evaluate(self, w: np.ndarray) -> tuple[float, float, float]:
+        """``(test_accuracy, test_loss, train_loss)`` of global parameters ``w``.
+
+        ``train_loss`` is the federated objective ``sum_i (n_i / n) f_i(w)``, which equals
+        the mean loss over the union of all clients' training data.
+        """
+        d, m = self.data, self.model
+        if not np.all(np.isfinite(w)):
+            return float("nan"), float("nan"), float("nan")
+        if not isinstance(m, Model) or len(d.y_test) == 0:  # e.g. an MLP: its own score, loss
+            acc = m.score(w, d.X_test, d.y_test) if len(d.y_test) else float("nan")
+            test = m.loss(w, d.X_test, d.y_test) if len(d.y_test) else float("nan")
+            return float(acc), float(test), float(m.loss(w, d.X_train, d.y_train))
+        if self._eval_rows is None:  # test and train rows stacked: one product per round
+            self._eval_rows = (np.concatenate([d.X_test, d.X_train]),
+                               np.concatenate([d.y_test, d.y_train]))
+        n_test, penalty = len(d.y_test), m.penalty(w)
+        pred, losses = m.predict_and_losses(w, *self._eval_rows, n_predict=n_test)
+        return (m.score_predictions(pred, d.y_test),
+                float(losses[:n_test].mean() + penalty), float(losses[n_test:].mean() + penalty))

@@ -1,0 +1,180 @@
+"""Matplotlib figures for the notebooks: drawn once, then updated in place.
+
+Only matplotlib lives here (no ipywidgets); :mod:`fedlearn_edu.widgets` puts these
+figures into dashboards. The pattern every live plot follows::
+
+    plot = ConvergencePlot(rounds=30)      # creates the figure and empty lines once
+    plot.update(history)                   # line.set_ydata(...) for the rounds run so far
+    plot.redraw()                          # push the new frame (ipympl) / draw_idle
+
+Curves are indexed by round ``1..rounds`` (x) and take their values from the
+``(rounds,)`` arrays of a :class:`~fedlearn_edu.history.History`, which are NaN for rounds
+not run yet, so a half-finished run simply shows a shorter line.
+"""
+
+from __future__ import annotations
+
+import time
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.figure import Figure
+
+from ..core.history import History
+
+ACC_COLOR, LOSS_COLOR, TRAIN_COLOR, BASE_COLOR = "tab:blue", "tab:red", "tab:orange", "0.35"
+
+
+def new_figure(nrows: int = 1, ncols: int = 1, figsize=(8.0, 3.2), **kwargs):
+    """``(fig, axes)`` created without being auto-displayed.
+
+    Under ``%matplotlib widget`` the figure's canvas is an ipympl widget that a dashboard
+    places in its layout itself; ``plt.ioff()`` stops Jupyter from also showing it below
+    the cell. With other backends (tests use Agg) this is plain ``plt.subplots``.
+    """
+    with plt.ioff():
+        fig, axes = plt.subplots(nrows, ncols, figsize=figsize, **kwargs)
+    canvas = fig.canvas
+    for attr in ("header_visible", "footer_visible"):  # ipympl-only traits
+        if hasattr(canvas, attr):
+            setattr(canvas, attr, False)
+    return fig, axes
+
+
+def is_widget_canvas(fig: Figure) -> bool:
+    """True when ``fig`` is drawn by ipympl (its canvas is an ipywidget)."""
+    return hasattr(fig.canvas, "syncing_data_url") or hasattr(fig.canvas, "_model_id")
+
+
+class Redrawer:
+    """Throttled redraw of a figure that also works while the kernel is busy.
+
+    ``fig.canvas.draw_idle()`` only *asks* the browser to request a new frame; if the kernel
+    is busy training, that request waits until training ends. ``fig.canvas.draw()`` renders
+    and (for ipympl) pushes the frame at once, so the curve grows round by round.
+
+    A frame costs 20-150 ms, so intermediate frames come at most every ``min_interval``
+    seconds and never take more than ~1/4 of the time (the interval grows to 3x the measured
+    cost of a frame). With an ipympl canvas that no browser has displayed yet (nbval,
+    nbconvert) intermediate frames are skipped: nobody could see them. ``force=True``
+    always draws (use it for the final frame).
+    """
+
+    def __init__(self, fig: Figure, min_interval: float = 0.15):
+        self.fig, self.min_interval = fig, float(min_interval)
+        self._last, self._cost = -np.inf, 0.0
+        self.frames = 0  # frames drawn (tests check that redraws happened)
+
+    def __call__(self, force: bool = False) -> bool:
+        canvas = self.fig.canvas
+        widget = is_widget_canvas(self.fig)
+        if not force:
+            if widget and getattr(canvas, "syncing_data_url", False):
+                return False  # no front-end attached: an intermediate frame is wasted work
+            if time.monotonic() - self._last < max(self.min_interval, 3 * self._cost):
+                return False
+        start = time.monotonic()
+        if widget:
+            canvas.draw()  # renders and sends the frame immediately
+        else:
+            canvas.draw_idle()
+            canvas.flush_events()
+        self._last = time.monotonic()
+        self._cost = self._last - start
+        self.frames += 1
+        return True
+
+
+class ConvergencePlot:
+    """Test accuracy (left) and loss (right) per round, with optional reference lines.
+
+    Attributes:
+        fig, ax_acc, ax_loss: the figure and its two axes.
+        lines: ``{"test_accuracy", "test_loss", "train_loss"}`` -> ``Line2D``.
+        baseline_lines: ``{"accuracy", "loss"}`` -> horizontal ``Line2D`` (hidden until set).
+        redraw: a :class:`Redrawer` for this figure.
+    """
+
+    def __init__(self, rounds: int = 30, *, figsize=(8.0, 3.2), label: str = "FedAvg"):
+        self.fig, (self.ax_acc, self.ax_loss) = new_figure(1, 2, figsize=figsize)
+        a, b = self.ax_acc, self.ax_loss
+        x = np.arange(1, rounds + 1)
+        nan = np.full(rounds, np.nan)
+        self.lines = {
+            "test_accuracy": a.plot(x, nan, "-o", ms=3, color=ACC_COLOR, label=label)[0],
+            "test_loss": b.plot(x, nan, "-o", ms=3, color=LOSS_COLOR, label="test loss")[0],
+            "train_loss": b.plot(x, nan, "--", color=TRAIN_COLOR,
+                                 label="train objective")[0],
+        }
+        self.baseline_lines = {
+            "accuracy": a.axhline(np.nan, ls=":", lw=2, color=BASE_COLOR,
+                                  label="centralised (sklearn)"),
+            "loss": b.axhline(np.nan, ls=":", lw=2, color=BASE_COLOR,
+                              label="centralised test loss"),
+        }
+        for line in self.baseline_lines.values():
+            line.set_visible(False)
+        a.set(xlabel="round", ylabel="test accuracy", title="Test accuracy")
+        b.set(xlabel="round", ylabel="cross-entropy", title="Loss")
+        for ax in (a, b):
+            ax.grid(alpha=0.3)
+        self.fig.tight_layout()
+        self.redraw = Redrawer(self.fig)
+        self.set_rounds(rounds)
+
+    @property
+    def rounds(self) -> int:
+        return len(self.lines["test_accuracy"].get_xdata())
+
+    def set_rounds(self, rounds: int) -> None:
+        """Resize the x axis to ``1..rounds`` and clear the curves."""
+        x = np.arange(1, rounds + 1)
+        for line in self.lines.values():
+            line.set_data(x, np.full(rounds, np.nan))
+        for ax in (self.ax_acc, self.ax_loss):
+            ax.set_xlim(0.5, rounds + 0.5)
+        self.ax_acc.set_ylim(0.8, 1.005)  # zooms out below 0.8 when needed (see update)
+        self.ax_loss.set_ylim(0.0, 1.0)
+
+    def set_baseline(self, accuracy: float | None, loss: float | None = None) -> None:
+        """Show horizontal reference lines (``None`` hides them)."""
+        for key, value in (("accuracy", accuracy), ("loss", loss)):
+            line = self.baseline_lines[key]
+            ok = value is not None and np.isfinite(value)
+            line.set_ydata([value, value] if ok else [np.nan, np.nan])
+            line.set_visible(bool(ok))
+        self.ax_acc.legend(loc="lower right", fontsize=8)
+        self.ax_loss.legend(loc="upper right", fontsize=8)
+
+    def update(self, history: History) -> None:
+        """Copy the history's curves into the lines (x stays ``1..rounds``)."""
+        if history.rounds != self.rounds:
+            self.set_rounds(history.rounds)
+        for key, line in self.lines.items():
+            line.set_ydata(np.array(getattr(history, key), dtype=float, copy=True))
+        # keep the whole run in view: during a run the y-ranges only grow
+        acc = _finite(history.test_accuracy, self.baseline_lines["accuracy"].get_ydata())
+        if acc.size:
+            low = min(self.ax_acc.get_ylim()[0], np.floor(20 * acc.min() - 0.5) / 20)
+            self.ax_acc.set_ylim(max(low, -0.05), 1.005)
+        loss = _finite(history.test_loss, history.train_loss,
+                       self.baseline_lines["loss"].get_ydata())
+        if loss.size:
+            self.ax_loss.set_ylim(0.0, max(self.ax_loss.get_ylim()[1], 1.05 * float(loss.max())))
+
+
+def _finite(*arrays) -> np.ndarray:
+    """The finite values of all ``arrays``, flattened."""
+    a = np.concatenate([np.ravel(np.asarray(x, dtype=float)) for x in arrays])
+    return a[np.isfinite(a)]
+
+
+def plot_history(history: History, ax=None, *, metric: str = "test_accuracy", label=None):
+    """Static helper: one metric of a History against rounds on ``ax`` (returns the line)."""
+    if ax is None:
+        _, ax = new_figure(figsize=(5.0, 3.2))
+    x = np.arange(1, history.rounds + 1)
+    (line,) = ax.plot(x, getattr(history, metric), "-o", ms=3, label=label)
+    ax.set(xlabel="round", ylabel=metric.replace("_", " "))
+    ax.grid(alpha=0.3)
+    return line

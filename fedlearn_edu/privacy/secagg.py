@@ -1,0 +1,244 @@
+"""Secure aggregation (安全聚合 secure aggregation): a teaching version of Bonawitz et al. 2017.
+
+"Practical Secure Aggregation for Privacy-Preserving Machine Learning" (CCS 2017). The server
+learns ``sum_u x_u`` over the clients that finished, and nothing about any single ``x_u``:
+
+Round 0  AdvertiseKeys   client u picks a secret key ``sk_u`` and sends ``pk_u = g^sk_u mod P``.
+Round 1  ShareKeys       u picks a self-mask seed ``b_u`` and Shamir-shares ``b_u`` and ``sk_u``
+                         (threshold t of n) to the other clients (through the server; in the
+                         paper the shares are encrypted, here they are just routed).
+Round 2  MaskedInput     u sends ``y_u = x_u + PRG(b_u) + sum_{v>u} PRG(s_uv) - sum_{v<u} ...``
+                         in the ring Z_R, where ``s_uv = pk_v^sk_u = pk_u^sk_v`` (Diffie-Hellman)
+                         is the seed u and v agree on. Pairwise masks cancel in the sum.
+Round 3  Unmasking       for every client that uploaded, >= t survivors reveal their shares of
+                         ``b_u`` (self-mask removed); for every client that dropped after
+                         sharing, they reveal shares of ``sk_u``, so the server recomputes the
+                         dropped client's pairwise masks and removes them. Fewer than t
+                         responders: :class:`SecAggError`, the round fails loudly.
+
+Numbers: inputs are fixed-point encoded ``round(x * 2^frac_bits) mod 2^ring_bits`` and summed in
+the ring ``Z_{2^ring_bits}``; the decoded sum equals the sum of the encoded inputs exactly, and
+the float sum to within ``n * 2^-(frac_bits+1)``. The sum must stay inside
+``+-2^(ring_bits - frac_bits - 1)``.
+
+Teaching simplifications (said plainly): key agreement is a real Diffie-Hellman exchange but in
+the toy group Z_P* with the Mersenne prime ``P = 2^61 - 1`` (far too small to be secure); the
+PRG is NumPy's PCG64 (not a cryptographic PRG); shares are not encrypted or signed; no
+malicious-server consistency checks. The mechanics (what cancels, what is revealed when, what
+the threshold buys) are the paper's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .._validation import check_int
+
+PRIME = 2**61 - 1  # field for Shamir shares and the toy Diffie-Hellman group
+GENERATOR = 37  # any base works for agreement: (g^a)^b = (g^b)^a
+KEY_BYTES = 8  # one field element
+
+
+class SecAggError(RuntimeError):
+    """The protocol cannot finish (too few clients left to reach the threshold)."""
+
+
+# ------------------------------------------------------------------ Shamir secret sharing
+def shamir_share(secret: int, n: int, t: int, rng: np.random.Generator) -> list[tuple[int, int]]:
+    """Split ``secret`` (in [0, PRIME)) into ``n`` shares ``(x, f(x))``, x = 1..n, such that any
+    ``t`` reconstruct it and ``t - 1`` reveal nothing: ``f`` is a random degree-(t-1)
+    polynomial over GF(PRIME) with ``f(0) = secret``."""
+    check_int("n", n, 1)
+    check_int("t", t, 1, n)
+    coeffs = [int(secret) % PRIME] + [int(c) for c in rng.integers(0, PRIME, size=t - 1)]
+    shares = []
+    for x in range(1, n + 1):
+        y = 0
+        for c in reversed(coeffs):  # Horner
+            y = (y * x + c) % PRIME
+        shares.append((x, y))
+    return shares
+
+
+def shamir_reconstruct(shares: list[tuple[int, int]], t: int) -> int:
+    """Lagrange interpolation at 0 from at least ``t`` distinct shares."""
+    pts = dict(shares)
+    if len(pts) < t:
+        raise SecAggError(f"need at least t={t} shares to reconstruct, got {len(pts)}")
+    xs = list(pts)[:t]
+    secret = 0
+    for i in xs:
+        num, den = 1, 1
+        for j in xs:
+            if j != i:
+                num = num * (-j) % PRIME
+                den = den * (i - j) % PRIME
+        secret = (secret + pts[i] * num * pow(den, -1, PRIME)) % PRIME
+    return secret
+
+
+# ------------------------------------------------------------------ fixed point in Z_R
+def encode(x, frac_bits: int = 16, ring_bits: int = 32) -> np.ndarray:
+    """Floats ``(p,)`` -> ring elements ``round(x * 2^frac_bits) mod 2^ring_bits`` (uint64)."""
+    x = np.asarray(x, dtype=float)
+    if not np.all(np.isfinite(x)):
+        raise ValueError("secure aggregation inputs must be finite")
+    limit = 2.0 ** (ring_bits - frac_bits - 1)
+    if np.any(np.abs(x) >= limit):
+        raise ValueError(f"inputs must lie in (-{limit}, {limit}) for ring_bits={ring_bits}, "
+                         f"frac_bits={frac_bits}; got max |x| = {np.abs(x).max()}")
+    q = np.round(x * 2.0**frac_bits).astype(np.int64)
+    return q.astype(np.uint64) & np.uint64(2**ring_bits - 1)
+
+
+def decode(v, frac_bits: int = 16, ring_bits: int = 32) -> np.ndarray:
+    """Ring elements -> floats, reading values >= 2^(ring_bits-1) as negative."""
+    v = np.asarray(v, dtype=np.uint64).astype(np.int64)
+    v = np.where(v >= 2 ** (ring_bits - 1), v - 2**ring_bits, v)
+    return v / 2.0**frac_bits
+
+
+def prg(seed: int, size: int, ring_bits: int = 32) -> np.ndarray:
+    """Pseudo-random ring vector expanded from ``seed`` (PCG64; not cryptographic)."""
+    return np.random.default_rng(int(seed)).integers(0, 2**ring_bits, size=size, dtype=np.uint64)
+
+
+# ------------------------------------------------------------------ the protocol
+@dataclass
+class SecAggResult:
+    """What one secure-aggregation round produced.
+
+    Attributes:
+        total: ``(p,)`` decoded sum over ``included`` clients.
+        included: clients whose input is in the sum (uploaded a masked vector).
+        dropped: clients that shared keys but never uploaded (their masks were recovered).
+        masked: what the server saw: ``{client: (p,) uint64 masked vector}``.
+        messages_up/down, bytes_up/down: protocol traffic (all rounds).
+        plain_bytes_up: what sending the float64 vectors in the clear would cost.
+    """
+
+    total: np.ndarray
+    included: list[int]
+    dropped: list[int]
+    masked: dict = field(repr=False)
+    messages_up: int = 0
+    messages_down: int = 0
+    bytes_up: int = 0
+    bytes_down: int = 0
+    plain_bytes_up: int = 0
+
+    @property
+    def key_and_share_bytes(self) -> int:
+        """Bytes spent on keys, shares and id lists: everything but the masked vectors."""
+        p = len(self.total)
+        return self.bytes_up + self.bytes_down - len(self.included) * p * self._ring_bytes
+
+    _ring_bytes: int = field(default=4, repr=False)
+
+    @property
+    def overhead(self) -> float:
+        """Total bytes (up + down) relative to the plain float64 upload."""
+        return (self.bytes_up + self.bytes_down) / self.plain_bytes_up
+
+
+def secure_sum(X, threshold: int, *, drop_before_upload=(), drop_before_unmask=(),
+               seed: int = 0, frac_bits: int = 16, ring_bits: int = 32) -> SecAggResult:
+    """Run the four rounds for clients ``0..n-1`` holding the rows of ``X: (n, p)``.
+
+    Args:
+        threshold: ``t``, shares needed to reconstruct a secret; 2 <= t <= n.
+        drop_before_upload: clients that vanish after sharing keys (round 1) but before
+            sending their masked input: excluded from the sum, their masks are recovered.
+        drop_before_unmask: clients that upload but vanish before round 3: included in the
+            sum, they just cannot help reconstruct.
+        seed: seeds every client's secrets (one child generator per client).
+
+    Raises:
+        SecAggError: fewer than ``t`` masked inputs arrive, or fewer than ``t`` clients answer
+            the unmasking round.
+    """
+    X = np.asarray(X, dtype=float)
+    if X.ndim != 2 or X.shape[0] < 2:
+        raise ValueError(f"X must be (n, p) with n >= 2 clients, got shape {X.shape}")
+    n, p = X.shape
+    t = check_int("threshold", threshold, 2, n)
+    check_int("ring_bits", ring_bits, 8, 62)
+    check_int("frac_bits", frac_bits, 0, ring_bits - 2)
+    gone1 = sorted(set(int(u) for u in drop_before_upload))
+    gone2 = sorted(set(int(u) for u in drop_before_unmask))
+    for name, ids in (("drop_before_upload", gone1), ("drop_before_unmask", gone2)):
+        if any(not 0 <= u < n for u in ids):
+            raise ValueError(f"{name} must hold client ids in [0, {n}), got {ids}")
+    if set(gone1) & set(gone2):
+        raise ValueError("a client cannot appear in both drop_before_upload and drop_before_unmask")
+    mask_bits = np.uint64(2**ring_bits - 1)
+    rngs = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(n)]
+    stats = dict(up=0, down=0, bup=0, bdown=0)
+
+    def send(up: bool, count: int, nbytes: int):
+        stats["up" if up else "down"] += count
+        stats["bup" if up else "bdown"] += nbytes
+
+    # Round 0: key advertisement (Diffie-Hellman key pairs)
+    sk = [int(r.integers(2, PRIME - 1)) for r in rngs]
+    pk = [pow(GENERATOR, s, PRIME) for s in sk]
+    send(True, n, n * KEY_BYTES)
+    send(False, n, n * n * KEY_BYTES)  # server broadcasts all public keys to everyone
+
+    # Round 1: every client shares its self-mask seed b_u and its secret key sk_u
+    b = [int(r.integers(0, PRIME)) for r in rngs]
+    shares_b = [shamir_share(b[u], n, t, rngs[u]) for u in range(n)]
+    shares_sk = [shamir_share(sk[u], n, t, rngs[u]) for u in range(n)]
+    send(True, n, n * (n - 1) * 2 * KEY_BYTES)  # (share of b_u, share of sk_u) for each v != u
+    send(False, n, n * (n - 1) * 2 * KEY_BYTES)  # server forwards them
+
+    # Round 2: masked inputs from the clients still there
+    uploaded = [u for u in range(n) if u not in gone1]
+    if len(uploaded) < t:
+        raise SecAggError(f"only {len(uploaded)} masked inputs arrived, fewer than the threshold "
+                          f"t={t}: the server aborts the round")
+    masked = {}
+    for u in uploaded:
+        y = (encode(X[u], frac_bits, ring_bits) + prg(b[u], p, ring_bits)) & mask_bits
+        for v in range(n):  # pairwise masks with every client of round 1
+            if v == u:
+                continue
+            s_uv = pow(pk[v], sk[u], PRIME)  # = pow(pk[u], sk[v], PRIME): agreed seed
+            m = prg(s_uv, p, ring_bits)
+            y = (y + m) & mask_bits if u < v else (y - m) & mask_bits
+        masked[u] = y
+    send(True, len(uploaded), len(uploaded) * p * ring_bits // 8)
+
+    # Round 3: unmasking; survivors reveal b-shares of uploaders and sk-shares of dropouts
+    responders = [v for v in uploaded if v not in gone2]
+    send(False, len(uploaded), len(uploaded) * len(uploaded) * 4)  # list of uploaders (ids)
+    if len(responders) < t:
+        raise SecAggError(f"only {len(responders)} clients answered the unmasking round, fewer "
+                          f"than the threshold t={t}: the masks cannot be removed")
+    send(True, len(responders), len(responders) * (n - 1) * KEY_BYTES)
+    total = np.zeros(p, dtype=np.uint64)
+    for u in uploaded:
+        total = (total + masked[u]) & mask_bits
+    for u in uploaded:  # remove self-masks: b_u reconstructed from t responders' shares
+        b_u = shamir_reconstruct([shares_b[u][v] for v in responders], t)
+        total = (total - prg(b_u, p, ring_bits)) & mask_bits
+    for u in gone1:  # remove the dropped client's pairwise masks from its partners' inputs
+        sk_u = shamir_reconstruct([shares_sk[u][v] for v in responders], t)
+        for v in uploaded:
+            m = prg(pow(pk[v], sk_u, PRIME), p, ring_bits)
+            # v added +m if v < u, -m if v > u: undo it
+            total = (total - m) & mask_bits if v < u else (total + m) & mask_bits
+    return SecAggResult(
+        total=decode(total, frac_bits, ring_bits), included=uploaded, dropped=gone1,
+        masked=masked, messages_up=stats["up"], messages_down=stats["down"],
+        bytes_up=stats["bup"], bytes_down=stats["bdown"], plain_bytes_up=n * p * 8,
+        _ring_bytes=ring_bits // 8,
+    )
+
+
+def fixed_point_sum(X, frac_bits: int = 16) -> np.ndarray:
+    """The plain sum of the fixed-point encoded rows: what :func:`secure_sum` must return."""
+    q = np.round(np.asarray(X, dtype=float) * 2.0**frac_bits).astype(np.int64)
+    return q.sum(axis=0) / 2.0**frac_bits

@@ -1,0 +1,281 @@
+"""The base of every live notebook dashboard: ipywidgets controls on top of
+:mod:`fedlearn_edu.plots`.
+
+:class:`Dashboard` is the reusable base (subclass it for a new notebook; the concrete
+dashboards live one file per topic beside this one). Everything works without a
+browser: set ``dash.controls["x"].value``, call ``dash.wait()``, read ``dash.result`` and
+the line data.
+"""
+
+from __future__ import annotations
+
+import html
+import threading
+
+import ipywidgets as W
+from threadpoolctl import threadpool_limits
+
+from ..plots.base import Redrawer, is_widget_canvas
+
+
+class Cancelled(Exception):
+    """Raised inside :meth:`Dashboard.compute` (by ``report``) when a newer run replaced it."""
+
+
+class Dashboard:
+    """Base class: named controls + one figure + status line + progress bar + reset button.
+
+    Subclass it by overriding four methods (all others are shared):
+
+    ``make_controls(self) -> dict[str, ValueWidget]``
+        The sliders/dropdowns, by name. Their initial values become ``self.defaults``.
+        Sliders get ``continuous_update=False`` (recompute on release, not while dragging).
+    ``make_figure(self) -> matplotlib.figure.Figure``
+        Create the figure ONCE (e.g. with :func:`fedlearn_edu.plots.new_figure`) and keep
+        the artists you will update on ``self``.
+    ``prepare(self, values: dict) -> job``
+        Cheap, runs in the kernel's main thread on every change: turn the control values into
+        a job (e.g. a ``FedConfig``). Raise ``ValueError``/``TypeError`` for a bad or
+        inconsistent setting: the message is shown in the status line, never a traceback.
+    ``compute(self, job, report) -> result``
+        The work (may take seconds). Call ``report(done, total, text="")`` now and then: it
+        moves the progress bar and raises :class:`Cancelled` if a newer setting superseded
+        this run. Update artists in place (``line.set_ydata``) and call ``self.redraw()`` to
+        show intermediate frames. The return value is stored as ``self.result``; return
+        ``(result, message)`` to also show a message (e.g. divergence, as a warning).
+
+    Shared API:
+        controls, defaults: dict of widgets / their default values.
+        values(): current values. set_values(**kw): change several controls, one recompute.
+        status (HTML), message (plain text of it), level ("info" | "warning" | "error").
+        progress (IntProgress), reset_button (Button), reset(): restore defaults.
+        fig, redraw(force=False): throttled frame push (see :class:`plots.Redrawer`).
+        result: last finished result; runs: number of finished runs.
+        refresh(): recompute now. wait(timeout): block until the current run is done.
+        widget: the whole dashboard (also shown by ``display(dash)`` / as a cell's last value).
+
+    Args:
+        background: run ``compute`` in a worker thread so the kernel stays responsive;
+            a new setting cancels the running computation (``False``: run synchronously).
+        debounce: seconds to wait (background mode) before starting, so a burst of
+            keyboard steps on a slider costs one run.
+        autostart: compute once at construction.
+
+    Class attribute ``blas_threads`` (default 1): BLAS threads while computing. The engine's
+    matrices are small, and on a busy 2-core machine several BLAS threads fight each other
+    (a 0.04 s sklearn fit took 4 s), so dashboards compute single-threaded.
+    """
+
+    blas_threads: int | None = 1
+
+    def __init__(self, *, background: bool = True, debounce: float = 0.25,
+                 autostart: bool = True):
+        self.background, self.debounce = bool(background), float(debounce)
+        self.controls: dict[str, W.ValueWidget] = dict(self.make_controls())
+        self.defaults = {k: c.value for k, c in self.controls.items()}
+        for name, c in self.controls.items():
+            c.add_class(f"fedlearn-control-{name}")
+            if "continuous_update" in c.keys:
+                c.continuous_update = False
+            c.observe(self._on_change, names="value")
+        self.status = W.HTML(layout=W.Layout(min_height="1.6em"))
+        self.status.add_class("fedlearn-status")  # CSS hooks for the browser test
+        self.message, self.level = "", "info"
+        self.progress = W.IntProgress(value=0, min=0, max=1, description="progress",
+                                      layout=W.Layout(width="320px"))
+        self.reset_button = W.Button(description="Reset to defaults", icon="undo")
+        self.reset_button.on_click(lambda _: self.reset())
+        self.fig = self.make_figure()
+        self._redraw = Redrawer(self.fig)
+        if is_widget_canvas(self.fig):
+            self.fig.canvas.on_msg(self._on_canvas_msg)
+        self.result, self.runs = None, 0
+        self._suspend = False
+        self._run_lock = threading.Lock()  # one compute at a time
+        self._msg_lock = threading.Lock()  # cancel + status line change together
+        self._cancel = threading.Event()  # set = the running job must stop
+        self._thread: threading.Thread | None = None
+        self.widget = self.make_layout()
+        self.widget.add_class("fedlearn-dashboard")
+        if autostart:
+            self.refresh()
+
+    # ---- to override -------------------------------------------------------------------
+    def make_controls(self) -> dict:
+        raise NotImplementedError
+
+    def make_figure(self):
+        raise NotImplementedError
+
+    def prepare(self, values: dict):
+        return values
+
+    def compute(self, job, report):
+        raise NotImplementedError
+
+    def make_layout(self) -> W.Widget:
+        """Controls on the left, figure below; override for another arrangement."""
+        ctrl = list(self.controls.values())
+        half = (len(ctrl) + 1) // 2
+        box = W.HBox([W.VBox(ctrl[:half]), W.VBox(ctrl[half:])])
+        bar = W.HBox([self.progress, self.reset_button])
+        return W.VBox([box, bar, self.status, self.figure_widget()],
+                      layout=W.Layout(width="100%"))
+
+    # ---- shared machinery --------------------------------------------------------------
+    def figure_widget(self) -> W.Widget:
+        """The ipympl canvas itself, or an Output showing the figure for other backends."""
+        if is_widget_canvas(self.fig):
+            return self.fig.canvas
+        out = W.Output()
+        from IPython import get_ipython
+
+        if get_ipython() is not None:  # e.g. the inline backend: show a static copy
+            with out:
+                from IPython.display import display
+
+                display(self.fig)
+        return out
+
+    def _on_canvas_msg(self, canvas, content, buffers) -> None:
+        """Work around an ipympl start-up race (seen under Voilà on a busy machine).
+
+        When the page connects, ipympl's front-end sends ``initialized``; the kernel answers
+        with the figure size (a ``_size`` state update) plus a ``resize`` message. The
+        front-end may handle the message before the state update, size the view to 0 x 0
+        and never draw the figure. Sending the size again a little later fixes the view.
+        """
+        if content.get("type") == "initialized":
+            for delay in (0.5, 2.0, 5.0):
+                t = threading.Timer(delay, self._resend_size)
+                t.daemon = True
+                t.start()
+
+    def _resend_size(self) -> None:
+        try:
+            _, _, w, h = self.fig.bbox.bounds
+            self.fig.canvas.manager.resize(w, h)
+        except Exception:  # the figure may be closed by now: nothing to fix
+            pass
+
+    def values(self) -> dict:
+        return {k: c.value for k, c in self.controls.items()}
+
+    def set_values(self, **values) -> None:
+        """Change several controls at once and recompute once."""
+        unknown = set(values) - set(self.controls)
+        if unknown:
+            raise ValueError(f"unknown controls {sorted(unknown)}; known: {sorted(self.controls)}")
+        self._suspend = True
+        try:
+            for k, v in values.items():
+                self.controls[k].value = v
+        finally:
+            self._suspend = False
+        self.refresh()
+
+    def reset(self) -> None:
+        """Put every control back to its default value and recompute."""
+        self.set_values(**self.defaults)
+
+    def show_message(self, text: str, level: str = "info") -> None:
+        """Show ``text`` in the status line; ``level`` is info, warning or error."""
+        color = {"info": "#1b5e20", "warning": "#b26a00", "error": "#b00020"}[level]
+        icon = {"info": "", "warning": "⚠ ", "error": "⛔ "}[level]
+        self.message, self.level = text, level
+        self.status.value = (f'<span style="color:{color}">{icon}{html.escape(text)}</span>'
+                             if text else "")
+
+    def redraw(self, force: bool = False) -> bool:
+        """Push a frame (throttled unless ``force``); returns whether one was drawn.
+
+        Also works around ipympl 0.10 storing a frame drawn before any browser connected as a
+        bare base64 string in ``_data_url`` (no ``data:image/png;base64,`` prefix): a browser
+        showing that snapshot loads it as a relative URL and fails (a 403 in Voilà's log).
+        """
+        canvas = self.fig.canvas
+        if not hasattr(canvas, "hold_sync"):
+            return self._redraw(force)
+        with canvas.hold_sync():  # the fixed value goes out in the same message
+            drawn = self._redraw(force)
+            url = getattr(canvas, "_data_url", None)
+            if isinstance(url, str) and url and not url.startswith("data:"):
+                canvas._data_url = "data:image/png;base64," + url
+        return drawn
+
+    def _on_change(self, change) -> None:
+        if not self._suspend:
+            self.refresh()
+
+    def refresh(self) -> None:
+        """Validate the current values and (re)start the computation."""
+        with self._msg_lock:
+            self._cancel.set()  # stop whatever is running; it may no longer write the status
+        try:
+            job = self.prepare(self.values())
+        except (ValueError, TypeError) as e:
+            self.show_message(f"Setting not allowed: {e}", "error")
+            self.progress.value = 0
+            return
+        self._cancel = cancel = threading.Event()
+        if self.background:
+            self._thread = threading.Thread(target=self._run, args=(job, cancel), daemon=True)
+            self._thread.start()
+        else:
+            self._run(job, cancel)
+
+    def wait(self, timeout: float | None = 60.0) -> bool:
+        """Block until the current computation finished; ``False`` on timeout."""
+        t = self._thread
+        if t is not None:
+            t.join(timeout)
+            return not t.is_alive()
+        return True
+
+    def _run(self, job, cancel: threading.Event) -> None:
+        if self.background and self.debounce > 0 and cancel.wait(self.debounce):
+            return  # superseded while waiting
+        with self._run_lock:
+            if cancel.is_set():
+                return
+
+            def report(done: int, total: int, text: str = "") -> None:
+                if cancel.is_set():
+                    raise Cancelled
+                self.progress.max = max(int(total), 1)
+                self.progress.value = int(done)
+                if text:
+                    self._say(cancel, text, "info")
+
+            self._say(cancel, "computing…", "info")
+            try:
+                with threadpool_limits(limits=self.blas_threads):
+                    out = self.compute(job, report)
+            except Cancelled:
+                return
+            except (ValueError, TypeError) as e:
+                self._say(cancel, f"Setting not allowed: {e}", "error")
+                return
+            except Exception as e:  # a dashboard must never leave a traceback behind
+                self._say(cancel, f"{type(e).__name__}: {e}", "error")
+                return
+            finally:
+                self.redraw(force=True)
+            result, msg = out if isinstance(out, tuple) and len(out) == 2 else (out, None)
+            if cancel.is_set():
+                return
+            self.result, self.runs = result, self.runs + 1
+            if msg is None:
+                msg = ("done", "info")
+            self._say(cancel, *(msg if isinstance(msg, tuple) else (msg, "info")))
+
+    def _say(self, cancel: threading.Event, text: str, level: str) -> None:
+        """Show a worker's message unless its run was superseded (then it must stay quiet)."""
+        with self._msg_lock:
+            if not cancel.is_set():
+                self.show_message(text, level)
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        display(self.widget)

@@ -1,0 +1,155 @@
+"""The dashboards of notebooks 00 and 01, built on :class:`fedlearn_edu.widgets.Dashboard`.
+
+* :class:`ArticleFLDashboard` (00): the article's federated loop, corrected in
+  :mod:`fedlearn_edu.article`.
+* :class:`FedAvgDashboard` (01): FedAvg on a real dataset against a centralised baseline.
+"""
+
+from __future__ import annotations
+
+import ipywidgets as W
+import numpy as np
+
+from .. import article
+from ..core.baseline import centralised_baseline
+from ..core.config import FedConfig
+from ..core.history import History
+from ..plots.base import ConvergencePlot, new_figure
+from .base import Dashboard
+
+
+class FedAvgDashboard(Dashboard):
+    """Notebook 01: FedAvg on a classification dataset, curves growing round by round.
+
+    Controls: ``dataset``, ``num_clients``, ``rounds``, ``local_epochs``, ``lr``,
+    ``client_fraction``. The result is the run's :class:`History` (also ``self.history``);
+    the centralised sklearn baseline is the dotted reference line.
+
+    Args:
+        base: the :class:`FedConfig` the controls start from (its other fields are kept).
+    """
+
+    DATASETS = ("digits", "breast_cancer", "wine", "iris")
+
+    def __init__(self, base: FedConfig | None = None, **kwargs):
+        self.base = FedConfig(model="auto") if base is None else base.replace(model="auto")
+        self.history: History | None = None
+        super().__init__(**kwargs)
+
+    def make_controls(self) -> dict:
+        b, style = self.base, {"description_width": "130px"}
+        lay = W.Layout(width="420px")
+        # English labels (the browser may lack CJK fonts); the Chinese term is the tooltip
+        return {
+            "dataset": W.Dropdown(options=self.DATASETS, value=b.dataset, description="dataset",
+                                  tooltip="数据集", style=style, layout=lay),
+            "num_clients": W.IntSlider(b.num_clients, min=1, max=200, description="clients",
+                                       tooltip="客户端数量 K", style=style, layout=lay),
+            "rounds": W.IntSlider(b.rounds, min=1, max=100, description="rounds",
+                                  tooltip="通信轮次", style=style, layout=lay),
+            "local_epochs": W.IntSlider(b.local_epochs, min=1, max=20,
+                                        description="local epochs E", tooltip="本地训练轮数",
+                                        style=style, layout=lay),
+            "lr": W.FloatLogSlider(b.lr, base=10, min=-3, max=1, step=0.1,
+                                   description="learning rate η", readout_format=".3g",
+                                   tooltip="学习率", style=style, layout=lay),
+            "client_fraction": W.FloatSlider(b.client_fraction, min=0.05, max=1.0, step=0.05,
+                                             description="client fraction C",
+                                             tooltip="每轮参与的客户端比例", style=style,
+                                             layout=lay),
+        }
+
+    def make_figure(self):
+        self.plot = ConvergencePlot(self.base.rounds)
+        return self.plot.fig
+
+    def prepare(self, values: dict) -> FedConfig:
+        return self.base.replace(**values)  # FedConfig validates: errors name the field
+
+    def compute(self, cfg: FedConfig, report):
+        from ..runner import simulate
+
+        report(0, cfg.rounds, f"centralised baseline for {cfg.dataset}…")
+        acc, loss = centralised_baseline(cfg.dataset, cfg.test_size)
+        report(0, cfg.rounds, f"training {cfg.num_clients} clients, "
+                              f"{cfg.clients_per_round} per round…")
+        self.plot.set_rounds(cfg.rounds)
+        self.plot.set_baseline(acc, loss)
+        self.redraw(force=True)
+
+        def on_round(rec, hist):
+            self.plot.update(hist)
+            report(rec.round, cfg.rounds)
+            self.redraw()
+
+        hist = simulate(cfg, callback=on_round)
+        self.plot.update(hist)
+        self.history = hist
+        if hist.diverged:
+            return hist, (f"Diverged: {hist.message}", "warning")
+        final = hist.final()["test_accuracy"]
+        return hist, (f"{cfg.num_clients} clients ({cfg.clients_per_round} per round), "
+                      f"round {hist.completed}: FedAvg test accuracy {final:.3f} "
+                      f"vs centralised {acc:.3f} (gap {100 * (acc - final):+.1f} points)", "info")
+
+
+
+class ArticleFLDashboard(Dashboard):
+    """Notebook 00: the article's corrected ``article.federated_train``, test MSE round by round.
+
+    Controls: ``num_devices``, ``rounds``, ``local_steps``, ``lr``, ``samples_per_device``.
+    The result is the ``(rounds,)`` array of test MSE after each round (NaN after a
+    divergence, which is reported as a warning instead of being plotted).
+    """
+
+    def make_controls(self) -> dict:
+        style, lay = {"description_width": "150px"}, W.Layout(width="420px")
+        return {
+            "num_devices": W.IntSlider(5, min=1, max=50, description="devices",
+                                       tooltip="设备数量", style=style, layout=lay),
+            "rounds": W.IntSlider(20, min=1, max=60, description="rounds",
+                                  tooltip="通信轮次", style=style, layout=lay),
+            "local_steps": W.IntSlider(5, min=1, max=30, description="local steps",
+                                       tooltip="本地梯度步数", style=style, layout=lay),
+            "lr": W.FloatLogSlider(0.2, base=10, min=-3, max=0, step=0.05,
+                                   description="learning rate η", readout_format=".3g",
+                                   tooltip="学习率", style=style, layout=lay),
+            "samples_per_device": W.IntSlider(100, min=2, max=500, description="samples/device",
+                                              tooltip="每个设备的样本数", style=style,
+                                              layout=lay),
+        }
+
+    def make_figure(self):
+        fig, self.ax = new_figure(figsize=(6.0, 3.0))
+        self.ax.set_ylim(0.005, 20.0)
+        (self.line,) = self.ax.semilogy([], [], "-o", ms=3, label="article.federated_train")
+        self.ax.axhline(0.01, ls=":", color="0.35", label="noise floor σ² = 0.01")
+        self.ax.set(xlabel="round", ylabel="test MSE", title="The article's FL loop, fixed")
+        self.ax.grid(alpha=0.3)
+        self.ax.legend(loc="upper right", fontsize=8)
+        fig.tight_layout()
+        return fig
+
+    def compute(self, v: dict, report):
+        test = article.generate_data(1000, seed=123)  # fresh data from the same hidden truth
+        rounds = v["rounds"]
+        mse = np.full(rounds, np.nan)
+        self.line.set_data(np.arange(1, rounds + 1), mse.copy())
+        self.ax.set_xlim(0.5, rounds + 0.5)
+        w = np.zeros(10)
+        for r in range(rounds):  # one round at a time == federated_train(rounds=r + 1)
+            with np.errstate(over="ignore", invalid="ignore"):
+                w = article.federated_train(w, v["num_devices"], rounds=1,
+                                         local_steps=v["local_steps"], lr=v["lr"],
+                                         samples_per_device=v["samples_per_device"], seed=0)
+                m = float(np.mean((test[0] @ w - test[1]) ** 2))
+            if not np.isfinite(m) or m > 1e6:
+                return mse, (f"Diverged in round {r + 1}: the test MSE became {m:.3g}; "
+                             f"lower the learning rate (lr={v['lr']:.3g})", "warning")
+            mse[r] = m
+            self.line.set_ydata(mse.copy())
+            self.ax.relim()
+            self.ax.autoscale_view(scalex=False)
+            report(r + 1, rounds)
+            self.redraw()
+        return mse, (f"{v['num_devices']} devices, round {rounds}: test MSE {mse[-1]:.4f}", "info")

@@ -1,0 +1,106 @@
+"""Notebook 03: transfer learning (迁移学习) with the article's ``min_w alpha f(w) + beta g(w)``.
+
+:class:`TransferDashboard`: sliders for alpha, beta, the number of target examples, the
+source's relation and the step budget; the three panels of :class:`plots_transfer.TransferPlot`.
+The experiments themselves (tasks, curves, method comparison, loss landscape) live in
+:mod:`fedlearn_edu.transfer_tasks`, which needs no widgets; its names are re-exported here.
+"""
+
+from __future__ import annotations
+
+import ipywidgets as W
+import numpy as np
+
+from .._validation import check_choice, check_int
+from ..plots.transfer import TransferPlot
+from ..transfer.joint import check_weights
+from ..transfer.tasks import (
+    METHODS,
+    RELATIONS,
+    TransferTasks,
+    article_tasks,
+    compare_methods,
+    gd_curve,
+    lipschitz_lr,
+    slice_landscape,
+)
+from .base import Dashboard
+
+__all__ = ["TransferTasks", "article_tasks", "lipschitz_lr", "gd_curve", "compare_methods",
+           "slice_landscape", "TransferDashboard", "RELATIONS"]
+
+class TransferDashboard(Dashboard):
+    """Source -> target on the article's linear tasks; ``self.result`` is a dict.
+
+    Controls: ``alpha``, ``beta`` (weights of the source and target losses), ``n_target``,
+    ``relation`` (related / unrelated / opposite source), ``steps`` (GD budget), ``seed``.
+    ``self.result`` holds what :func:`compare_methods` returns (with curves) plus
+    ``ns``/``n_errors`` (final errors per target size) and the landscape ``grid``.
+    """
+
+    NS = np.array([2, 3, 5, 8, 12, 20, 35, 60, 100, 200])
+
+    def make_controls(self) -> dict:
+        style, lay = {"description_width": "170px"}, W.Layout(width="430px")
+        fs = dict(min=0.0, max=5.0, step=0.05, readout_format=".2f", style=style, layout=lay)
+        return {
+            "alpha": W.FloatSlider(1.0, description="α (source weight)", **fs),
+            "beta": W.FloatSlider(1.0, description="β (target weight)", **fs),
+            "n_target": W.IntSlider(5, min=1, max=200, description="target examples",
+                                    style=style, layout=lay),
+            "relation": W.Dropdown(options=RELATIONS, value="related",
+                                   description="source task (源任务)", style=style, layout=lay),
+            "steps": W.IntSlider(200, min=10, max=1000, step=10, description="GD steps",
+                                 style=style, layout=lay),
+            "seed": W.IntSlider(0, min=0, max=9, description="seed", style=style, layout=lay),
+        }
+
+    def make_figure(self):
+        self.plot = TransferPlot()
+        return self.plot.fig
+
+    def prepare(self, values: dict) -> dict:
+        v = dict(values)
+        check_weights(v["alpha"], v["beta"])  # alpha + beta must be > 0: a clear message
+        check_int("n_target", v["n_target"], 1, 200)
+        check_int("steps", v["steps"], 1, 5000)
+        check_choice("relation", v["relation"], RELATIONS)
+        return v
+
+    def compute(self, v: dict, report):
+        total = 2 + len(self.NS)
+        report(0, total, "training from scratch, fine-tuning, joint…")
+        tasks = article_tasks(v["n_target"], v["relation"], v["seed"])
+        res = compare_methods(tasks, v["alpha"], v["beta"], v["steps"], curves=True)
+        self.plot.set_step_curves(res["curves"], res["closed_form_error"])
+        report(1, total)
+        self.redraw()
+        # landscape: slice through the closed-form minimiser along coefficients 0 and 1
+        c = res["closed_form"]
+        pts = {"closed_form": c[:2], "gd": res["w"]["joint"][:2],
+               "source": res["w_source"][:2], "target": tasks.w_target[:2]}
+        half = 1.25 * max(np.abs(np.array(list(pts.values())) - c[:2]).max(), 0.25)
+        xs = np.linspace(c[0] - half, c[0] + half, 61)
+        ys = np.linspace(c[1] - half, c[1] + half, 61)
+        grid = slice_landscape(tasks.source, tasks.target, v["alpha"], v["beta"], c, xs, ys)
+        self.plot.set_landscape(xs, ys, grid, pts, res["paths"]["joint"][:, :2])
+        report(2, total)
+        self.redraw()
+        n_errors = {m: np.full(len(self.NS), np.nan) for m in METHODS}
+        for k, n in enumerate(self.NS):
+            r = compare_methods(tasks.with_n_target(int(n)), v["alpha"], v["beta"], v["steps"])
+            for m in METHODS:
+                n_errors[m][k] = r["errors"][m]
+            self.plot.set_n_curves(self.NS, n_errors, v["n_target"])
+            report(3 + k, total)
+            self.redraw()
+        res.update(ns=self.NS.copy(), n_errors=n_errors, grid=grid, grid_x=xs, grid_y=ys,
+                   tasks=tasks)
+        e = res["errors"]
+        best = min(METHODS, key=e.get)
+        verdict = ("transfer helps" if min(e["finetune"], e["joint"]) < e["scratch"]
+                   else "negative transfer (负迁移): the source hurts")
+        return res, (f"{v['n_target']} target examples, {v['relation']} source: target test MSE "
+                     f"scratch {e['scratch']:.3g}, fine-tune {e['finetune']:.3g}, joint "
+                     f"{e['joint']:.3g} (closed form {res['closed_form_error']:.3g}); best: "
+                     f"{best} — {verdict}", "info")
