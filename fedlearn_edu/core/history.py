@@ -96,3 +96,10 @@ class History:
         out["num_participants"] = self.num_participants.tolist()
         out.update(completed=self.completed, diverged=self.diverged, message=self.message)
         return out
+
+
+def time_to_accuracy(hist: History, target: float) -> float:
+    """Simulated seconds until test accuracy first reaches ``target`` (``inf`` if never)."""
+    n = hist.completed
+    hit = np.flatnonzero(hist.test_accuracy[:n] >= target)
+    return float(hist.wall_clock[hit[0]]) if len(hit) else float("inf")

@@ -22,7 +22,7 @@ Two code paths:
 * ``grad_batched`` takes a stack ``W: (m, p)`` for ``m`` clients, ``X: (m, b, d)``,
   ``y: (m, b)`` and a boolean ``mask: (m, b)`` for padded rows, and returns each
   client's mean gradient ``(m, p)`` (FedSGD's full-batch client gradients). Local SGD
-  has its own fused kernel in :mod:`fedlearn_edu.client`.
+  has its own fused kernel in :mod:`fedlearn_edu.core.client`.
 * ``predict_and_losses`` gives predictions and per-example losses from one product;
   ``loss``, ``evaluate`` and the engine's per-round evaluation use it.
 """

@@ -1,7 +1,7 @@
 """Non-IID data ("model non-adaptation", 模型不适应性) and client drift, without any UI.
 
 * :func:`iterate_with_drift` / :func:`run_noniid`: plain FedAvg rounds (the same numbers as
-  :func:`fedlearn_edu.simulation.iterate`) that also measure how far each client's local
+  :func:`fedlearn_edu.core.loop.iterate`) that also measure how far each client's local
   model moves from the global one. Notebook 02's dashboard (:mod:`.widgets_noniid`), the
   notebook itself and the tests call them.
 
@@ -58,7 +58,7 @@ def iterate_with_drift(
 ) -> Iterator[tuple[RoundRecord, np.ndarray, tuple[float, float]]]:
     """Yield ``(record, global_weights, (drift, local_accuracy))`` after every FedAvg round.
 
-    Same loop and random streams as :func:`fedlearn_edu.simulation.iterate` (so the
+    Same loop and random streams as :func:`fedlearn_edu.core.loop.iterate` (so the
     accuracies are identical); only FedAvg (clients return models) has a drift.
     """
     if config.strategy != "fedavg":

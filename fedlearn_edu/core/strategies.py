@@ -6,7 +6,7 @@
   model; the server takes one gradient step with the example-weighted mean gradient.
   With all clients this is exactly centralised gradient descent on ``sum_i (n_i/n) f_i``.
 
-The arithmetic lives in :mod:`fedlearn_edu.aggregate`.
+The arithmetic lives in :mod:`fedlearn_edu.core.aggregate`.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ figures into dashboards. The pattern every live plot follows::
     plot.redraw()                          # push the new frame (ipympl) / draw_idle
 
 Curves are indexed by round ``1..rounds`` (x) and take their values from the
-``(rounds,)`` arrays of a :class:`~fedlearn_edu.history.History`, which are NaN for rounds
+``(rounds,)`` arrays of a :class:`~fedlearn_edu.core.history.History`, which are NaN for rounds
 not run yet, so a half-finished run simply shows a shorter line.
 """
 

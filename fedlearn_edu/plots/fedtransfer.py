@@ -7,7 +7,7 @@
 (c) candidate source tasks in the order the selector ranks them, bar = true transfer gain
     (red bars: negative transfer, 负迁移), text = the ranks by probe / LogME / true gain.
 
-Only matplotlib here; :mod:`fedlearn_edu.widgets_fedtransfer` wires it to sliders.
+Only matplotlib here; :mod:`fedlearn_edu.widgets.fedtransfer` wires it to sliders.
 """
 
 from __future__ import annotations
@@ -123,7 +123,7 @@ class FedTransferPlot:
 
     # ------------------------------------------------------------------- panel (c)
     def update_ranking(self, rows: list[dict]) -> None:
-        """``rows`` from :func:`fedlearn_edu.selection.rank_sources` (best probe first)."""
+        """``rows`` from :func:`fedlearn_edu.transfer.selection.rank_sources` (best probe first)."""
         if len(rows) != len(self.bars_gain):
             raise ValueError(f"expected {len(self.bars_gain)} sources, got {len(rows)}")
         gains = np.array([r["gain"] for r in rows])

@@ -7,7 +7,7 @@
 3. client drift: the test accuracy of the clients' own local models per round (on skewed
    data each local model specialises in its few labels and scores far below the global one).
 
-Only matplotlib lives here; :mod:`fedlearn_edu.widgets_noniid` drives it.
+Only matplotlib lives here; :mod:`fedlearn_edu.widgets.noniid` drives it.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@
    "joint alpha f + beta g" (plus the closed-form joint minimiser's error),
 3. target test error after training against the number of target examples.
 
-Only matplotlib lives here; :mod:`fedlearn_edu.widgets_transfer` drives it.
+Only matplotlib lives here; :mod:`fedlearn_edu.widgets.transfer` drives it.
 """
 
 from __future__ import annotations

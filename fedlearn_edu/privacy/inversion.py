@@ -14,7 +14,7 @@ For a batch of B examples the gradient is a mean, and the same division gives th
 ``sum_i r_ic x_i / sum_i r_ic`` (``r_ic = dL_i/dz_c``): a blur of the batch. Averaging many
 clients' gradients (FedAvg, secure aggregation) and clipping + Gaussian noise (DP) blur it more.
 
-Works with this package's :class:`~fedlearn_edu.models.Model` (``linear``, ``logistic``,
+Works with this package's :class:`~fedlearn_edu.core.models.Model` (``linear``, ``logistic``,
 ``softmax``; softmax parameters are stored class-major, :meth:`Model.unpack` gives ``(d, k)``).
 """
 

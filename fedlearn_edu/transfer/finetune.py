@@ -1,8 +1,8 @@
 """Transfer by re-using source weights: fine-tuning, feature extraction and L2-SP.
 
 All functions work for any model with the ``Model`` interface (``loss``, ``grad``,
-``num_params``, ``init``): the convex models of :mod:`fedlearn_edu.models` and the two-layer
-:class:`~fedlearn_edu.mlp.MLP`. Training is full-batch gradient descent (deterministic).
+``num_params``, ``init``): the convex models of :mod:`fedlearn_edu.core.models` and the two-layer
+:class:`~fedlearn_edu.transfer.mlp.MLP`. Training is full-batch gradient descent (deterministic).
 
 * :func:`fit`: GD on the mean loss, optionally only on some parameters (a boolean mask) and
   with the L2-SP pull ``(l2sp / 2) * ||w_S - w_src_S||^2`` on the shared parameters ``S``.

@@ -1,7 +1,7 @@
 """Transfer learning: the article's joint objective ``min_w alpha * f(w) + beta * g(w)``.
 
 ``f`` is the mean loss on the source task, ``g`` the mean loss on the target task, both
-for the same :class:`~fedlearn_edu.models.Model`. ``alpha = 0`` trains on the target only
+for the same :class:`~fedlearn_edu.core.models.Model`. ``alpha = 0`` trains on the target only
 ("from scratch"), ``beta = 0`` on the source only.
 
 * :func:`joint_loss` / :func:`joint_grad`: the objective and its gradient for any model.
@@ -9,10 +9,10 @@ for the same :class:`~fedlearn_edu.models.Model`. ``alpha = 0`` trains on the ta
 * :func:`joint_closed_form`: the exact minimiser for the linear (least-squares) model,
   which the tests and notebooks use to check :func:`joint_train`.
 
-See also :mod:`fedlearn_edu.finetune` (fine-tuning all parameters or the head, feature
-extraction, L2-SP), :mod:`fedlearn_edu.mlp` (a two-layer model with a body and a head),
-:mod:`fedlearn_edu.selection` (source selection, alpha/beta by validation) and
-:mod:`fedlearn_edu.personalization` (federated transfer learning).
+See also :mod:`fedlearn_edu.transfer.finetune` (fine-tuning all parameters or the head, feature
+extraction, L2-SP), :mod:`fedlearn_edu.transfer.mlp` (a two-layer model with a body and a head),
+:mod:`fedlearn_edu.transfer.selection` (source selection, alpha/beta by validation) and
+:mod:`fedlearn_edu.transfer.personalization` (federated transfer learning).
 """
 
 from __future__ import annotations

@@ -13,9 +13,9 @@ The head uses exactly the layout of ``Model("softmax", h, k)``, so ``w[mlp.head_
 a softmax-regression parameter vector on the hidden features (:meth:`MLP.head_model`).
 
 Loss: mean cross-entropy (log-sum-exp) plus ``(l2 / 2) * (||W1||^2 + ||W2||^2)`` (biases are
-not penalised), the same convention as :class:`~fedlearn_edu.models.Model`.
+not penalised), the same convention as :class:`~fedlearn_edu.core.models.Model`.
 The interface (``num_params, init, loss, grad, predict, predict_proba, score``) matches
-``Model``, so :func:`fedlearn_edu.client.local_sgd` and the transfer code train it unchanged.
+``Model``, so :func:`fedlearn_edu.core.client.local_sgd` and the transfer code train it unchanged.
 """
 
 from __future__ import annotations

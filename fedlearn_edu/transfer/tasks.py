@@ -1,7 +1,7 @@
 """Transfer-learning experiments on the article's synthetic tasks, without any UI.
 
 The article's objective ``min_w alpha f(w) + beta g(w)`` (source loss ``f``, target loss
-``g``) on its synthetic linear tasks from :mod:`fedlearn_edu.seed` (``y = X w_true + noise``,
+``g``) on its synthetic linear tasks from :mod:`fedlearn_edu.article` (``y = X w_true + noise``,
 ``X ~ U[0,1)^(n x d)``). Notebook 03, its dashboard (:mod:`.widgets_transfer`) and the tests
 call these:
 

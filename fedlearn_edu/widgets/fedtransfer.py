@@ -30,8 +30,8 @@ class FedTransferDashboard(Dashboard):
     ``finetune_steps``, ``lam`` (Ditto), ``relatedness`` (of the pretraining source), ``rounds``.
 
     ``result`` is a dict with ``personal`` (output of
-    :func:`~fedlearn_edu.personalization.personalize`), ``curves`` (of
-    :func:`~fedlearn_edu.personalization.pretrained_vs_scratch`), ``rows`` (source ranking)
+    :func:`~fedlearn_edu.transfer.personalization.personalize`), ``curves`` (of
+    :func:`~fedlearn_edu.transfer.personalization.pretrained_vs_scratch`), ``rows`` (source ranking)
     and ``spearman``. Each panel is recomputed only when its own inputs change.
     """
 

@@ -3,8 +3,8 @@
 :class:`NonIIDDashboard`: Dirichlet-alpha (log slider) / shards controls, the per-client
 label histogram, accuracy of the skewed run vs an IID reference and the clients' own models'
 accuracy (client drift), all growing round by round. The computation (and the definition of
-client drift) lives in :mod:`fedlearn_edu.noniid`, which needs no widgets; its names are
-re-exported here for the notebook.
+client drift) lives in :mod:`fedlearn_edu.core.noniid`, which needs no widgets: import them
+from there.
 """
 
 from __future__ import annotations
@@ -15,12 +15,11 @@ import numpy as np
 from ..core.config import FedConfig
 from ..core.data import label_histogram
 from ..core.federation import Federation
-from ..core.noniid import NONIID_DEFAULTS, NonIIDResult, drift_stats, iterate_with_drift, run_noniid
+from ..core.noniid import NONIID_DEFAULTS, NonIIDResult, run_noniid
 from ..plots.noniid import NonIIDPlot
 from .base import Dashboard
 
-__all__ = ["iterate_with_drift", "run_noniid", "NonIIDResult", "NonIIDDashboard",
-           "drift_stats", "NONIID_DEFAULTS"]
+__all__ = ["NonIIDDashboard"]
 
 class NonIIDDashboard(Dashboard):
     """Skewed vs IID FedAvg on digits; the IID reference is cached per setting.

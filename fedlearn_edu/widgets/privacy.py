@@ -188,7 +188,7 @@ class AttackDashboard(Dashboard):
 class SecAggDashboard(Dashboard):
     """Secure aggregation of one FedAvg round's client updates on digits, with dropouts.
 
-    ``result`` is the :class:`~fedlearn_edu.secagg.SecAggResult` plus ``plain_sum`` and
+    ``result`` is the :class:`~fedlearn_edu.privacy.secagg.SecAggResult` plus ``plain_sum`` and
     ``exact`` (secure sum == plain fixed-point sum of the survivors, bit for bit).
     """
 

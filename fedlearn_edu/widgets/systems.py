@@ -13,19 +13,13 @@ import ipywidgets as W
 import numpy as np
 
 from ..core.config import FedConfig
+from ..core.history import time_to_accuracy
 from ..plots.systems import SystemsFigure
 from ..runner import SystemsRun
 from ..systems.config import MODE_NAMES, SystemsConfig
 from .base import Dashboard
 
-__all__ = ["SystemsDashboard", "time_to_accuracy"]
-
-
-def time_to_accuracy(hist, target: float) -> float:
-    """Simulated seconds until test accuracy first reaches ``target`` (``inf`` if never)."""
-    n = hist.completed
-    hit = np.flatnonzero(hist.test_accuracy[:n] >= target)
-    return float(hist.wall_clock[hit[0]]) if len(hit) else float("inf")
+__all__ = ["SystemsDashboard"]
 
 
 class SystemsDashboard(Dashboard):

@@ -3,7 +3,7 @@
 :class:`TransferDashboard`: sliders for alpha, beta, the number of target examples, the
 source's relation and the step budget; the three panels of :class:`plots_transfer.TransferPlot`.
 The experiments themselves (tasks, curves, method comparison, loss landscape) live in
-:mod:`fedlearn_edu.transfer_tasks`, which needs no widgets; its names are re-exported here.
+:mod:`fedlearn_edu.transfer.tasks`, which needs no widgets; import them from there.
 """
 
 from __future__ import annotations
@@ -17,17 +17,13 @@ from ..transfer.joint import check_weights
 from ..transfer.tasks import (
     METHODS,
     RELATIONS,
-    TransferTasks,
     article_tasks,
     compare_methods,
-    gd_curve,
-    lipschitz_lr,
     slice_landscape,
 )
 from .base import Dashboard
 
-__all__ = ["TransferTasks", "article_tasks", "lipschitz_lr", "gd_curve", "compare_methods",
-           "slice_landscape", "TransferDashboard", "RELATIONS"]
+__all__ = ["TransferDashboard"]
 
 class TransferDashboard(Dashboard):
     """Source -> target on the article's linear tasks; ``self.result`` is a dict.
