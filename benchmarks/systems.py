@@ -13,6 +13,7 @@ import time
 from fedlearn_edu import FedConfig
 from fedlearn_edu.core.loop import iterate, run_history
 from fedlearn_edu.runner import run_systems
+from fedlearn_edu.systems.config import SystemsConfig
 
 BASE = FedConfig(
     dataset="digits",
@@ -22,22 +23,19 @@ BASE = FedConfig(
     local_epochs=2,
     batch_size=32,
 )
-PROFILE = dict(system_preset="mobile", latency_ms=200.0, latency_spread=0.5, straggler_fraction=0.3)
+MOBILE = SystemsConfig(preset="mobile", latency_ms=200.0, latency_spread=0.5,
+                       straggler_fraction=0.3)
 VARIANTS = {
-    "sync + clock (default devices)": BASE,
-    "sync, mobile profiles": BASE.replace(**PROFILE),
-    "deadline, mobile": BASE.replace(
-        PROFILE, systems=BASE.systems.replace(mode="deadline", deadline_s=0.8)
-    ),
+    "sync + clock (default devices)": BASE.replace(systems=SystemsConfig()),
+    "sync, mobile profiles": BASE.replace(systems=MOBILE),
+    "deadline, mobile": BASE.replace(systems=MOBILE.replace(mode="deadline", deadline_s=0.8)),
     "fedprox, mobile, mu=0.1": BASE.replace(
-        PROFILE, mu=0.1, systems=BASE.systems.replace(mode="fedprox", deadline_s=0.8)
+        mu=0.1, systems=MOBILE.replace(mode="fedprox", deadline_s=0.8)
     ),
-    "async (FedAsync), mobile": BASE.replace(PROFILE, systems=BASE.systems.replace(mode="async")),
-    "fedbuff K=20, mobile": BASE.replace(
-        PROFILE, systems=BASE.systems.replace(mode="fedbuff", buffer_size=20)
-    ),
+    "async (FedAsync), mobile": BASE.replace(systems=MOBILE.replace(mode="async")),
+    "fedbuff K=20, mobile": BASE.replace(systems=MOBILE.replace(mode="fedbuff", buffer_size=20)),
     "sync, mobile, top-k 10% + EF": BASE.replace(
-        PROFILE, systems=BASE.systems.replace(compression="topk", error_feedback=True)
+        systems=MOBILE.replace(compression="topk", error_feedback=True)
     ),
 }
 

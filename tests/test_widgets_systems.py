@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 
 from fedlearn_edu import FedConfig
+from fedlearn_edu.core.history import time_to_accuracy
 from fedlearn_edu.plots.systems import GanttPlot
 from fedlearn_edu.runner import run_systems
 from fedlearn_edu.systems.config import SystemsConfig
-from fedlearn_edu.core.history import time_to_accuracy
 from fedlearn_edu.widgets.systems import SystemsDashboard
 
 BASE = FedConfig(
