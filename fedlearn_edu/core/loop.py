@@ -114,23 +114,18 @@ def _blas_controller() -> ThreadpoolController:
 
 
 def run_history(
-    config: FedConfig | None,
+    config: FedConfig,
     records: Iterator[tuple[RoundRecord, np.ndarray]],
     callback: Callable[[RoundRecord, History], bool | None] | None = None,
     *,
     raise_on_divergence: bool = False,
-    rounds: int | None = None,
-    lr: float | None = None,
 ) -> History:
     """Collect a stream of round records into a :class:`History`.
 
     Stops early when ``callback`` returns ``False`` or the loss becomes NaN/inf (then
     ``history.diverged`` is True and ``history.message`` says what to change).
-    ``rounds``/``lr`` default to the config's.
     """
-    rounds = config.rounds if rounds is None else rounds
-    lr = config.lr if lr is None else lr
-    hist = History(rounds, config=config)
+    hist = History(config.rounds, config=config)
     # The engine's matrices are small: multi-threaded BLAS only adds overhead (and thrashes
     # when a 2-core machine is shared), so the run uses one BLAS thread.
     with _blas_controller().limit(limits=1, user_api="blas"):
@@ -138,7 +133,8 @@ def run_history(
             if not (np.isfinite(rec.train_loss) and np.all(np.isfinite(w))):
                 hist.diverged = True
                 hist.message = (f"training diverged in round {rec.round}: the loss became "
-                                f"{rec.train_loss} (NaN/inf); lower the learning rate (lr={lr})")
+                                f"{rec.train_loss} (NaN/inf); lower the learning rate "
+                                f"(lr={config.lr})")
                 if raise_on_divergence:
                     raise DivergenceError(hist.message)
                 break
