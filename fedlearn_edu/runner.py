@@ -17,12 +17,19 @@ from collections.abc import Callable, Iterator
 
 import numpy as np
 
+from ._validation import Array, Bool, Duck, Func, Instance, Maybe, Sequence, validated
 from .core.config import FedConfig
+from .core.data import Dataset
 from .core.federation import Federation
 from .core.history import History, RoundRecord
 from .core.loop import run_history, run_rounds
 
+CONFIG, FED = Instance(FedConfig), Instance(Federation)
+CALLBACK = Maybe(Func())
+PARTS = Maybe(Sequence(Array(ndim=1, kind="int"), 1))
 
+
+@validated(config=CONFIG, fed=FED)
 def make_server(config: FedConfig, fed: Federation):
     """``fed.strategy``, wrapped by ``PrivateServer`` when DP or an attack is on."""
     if config.dp is None and config.attack is None:
@@ -32,6 +39,7 @@ def make_server(config: FedConfig, fed: Federation):
     return PrivateServer(config, fed)
 
 
+@validated(config=CONFIG, fed=Maybe(FED), observe=CALLBACK)
 def records(config: FedConfig, fed: Federation | None = None, *, observe=None
             ) -> Iterator[tuple[RoundRecord, np.ndarray]]:
     """``(record, global_weights)`` per round of a run without a clock, with its privacy
@@ -42,6 +50,7 @@ def records(config: FedConfig, fed: Federation | None = None, *, observe=None
     return run_rounds(fed, config.rounds, server=make_server(config, fed), observe=observe)
 
 
+@validated(config=CONFIG, callback=CALLBACK, raise_on_divergence=Bool())
 def simulate(
     config: FedConfig,
     callback: Callable[[RoundRecord, History], bool | None] | None = None,
@@ -59,8 +68,6 @@ def simulate(
     Returns:
         :class:`History` with arrays of length ``config.rounds``.
     """
-    if not isinstance(config, FedConfig):
-        raise TypeError(f"config must be a FedConfig, got {type(config).__name__}")
     if config.systems is not None:
         return SystemsRun(config).run(callback, raise_on_divergence=raise_on_divergence)
     return run_history(config, records(config), callback,
@@ -78,14 +85,14 @@ class SystemsRun:
             synthetic data); then ``config.dataset`` only labels the run.
     """
 
+    @validated(config=CONFIG, data=Maybe(Instance(Dataset)), parts=PARTS,
+               profiles=Maybe(Duck(("availability", "dropout", "num_clients"), "Profiles")))
     def __init__(self, config: FedConfig, *, profiles=None, data=None,
                  parts: list[np.ndarray] | None = None):
         from .systems.config import SystemsConfig
         from .systems.profiles import profiles_from_config
         from .systems.timeline import Timeline
 
-        if not isinstance(config, FedConfig):
-            raise TypeError(f"config must be a FedConfig, got {type(config).__name__}")
         if config.systems is None:
             config = config.replace(systems=SystemsConfig())
         self.config = config
@@ -130,6 +137,7 @@ class SystemsRun:
         return self.history
 
 
+@validated(config=CONFIG, callback=CALLBACK)
 def run_systems(config: FedConfig, callback=None, **kwargs) -> SystemsRun:
     """Build a :class:`SystemsRun`, run it, return it (``.history``, ``.timeline``)."""
     run = SystemsRun(config, **kwargs)

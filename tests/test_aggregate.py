@@ -35,12 +35,12 @@ def test_inputs_not_mutated():
 @pytest.mark.parametrize(
     "U,w,match",
     [
-        (np.ones((2, 3)), [1.0], "weights must have shape"),
-        (np.ones((2, 3)), [0.0, 0.0], "not all 0"),
-        (np.ones((2, 3)), [-1.0, 2.0], ">= 0"),
+        (np.ones((2, 3)), [1.0], "weights must have length 2"),
+        (np.ones((2, 3)), [0.0, 0.0], "weights must not all be 0"),
+        (np.ones((2, 3)), [-1.0, 2.0], r"weights entries must lie in \[0.0, inf\]"),
         (np.ones((2, 3)), [np.nan, 1.0], "finite"),
-        (np.ones(3), [1.0], "updates must be a non-empty"),
-        (np.ones((0, 3)), [], "updates must be a non-empty"),
+        (np.ones(3), [1.0], "updates must be a 2-D array"),
+        (np.ones((0, 3)), [], "updates must hold at least 1"),
     ],
 )
 def test_bad_inputs(U, w, match):

@@ -90,10 +90,10 @@ def test_partition_is_deterministic_and_does_not_mutate_labels():
 @pytest.mark.parametrize(
     "kwargs,match",
     [
-        (dict(num_clients=0, method="iid"), "num_clients must be >= 1, got 0"),
+        (dict(num_clients=0, method="iid"), r"num_clients must be an integer in \[1, 1000000\], got 0"),
         (dict(num_clients=10_000, method="iid"), "num_clients must be <= the number"),
-        (dict(num_clients=3, method="bogus"), "partition must be one of"),
-        (dict(num_clients=3, method="dirichlet", alpha=0.0), "dirichlet_alpha must be"),
+        (dict(num_clients=3, method="bogus"), "method must be one of"),
+        (dict(num_clients=3, method="dirichlet", alpha=0.0), "alpha must be a finite number"),
         (dict(num_clients=3, method="shards", shards_per_client=0), "shards_per_client"),
         (dict(num_clients=100, method="shards", shards_per_client=2), "shards_per_client"),
     ],
@@ -105,5 +105,5 @@ def test_bad_partition_arguments(kwargs, match):
 
 
 def test_unknown_dataset():
-    with pytest.raises(ValueError, match="dataset must be one of"):
+    with pytest.raises(ValueError, match="name must be one of"):
         load_dataset("mnist")

@@ -121,7 +121,7 @@ def test_sklearn_logistic_regression_optimum_has_zero_gradient():
 @pytest.mark.parametrize(
     "kind,k,match",
     [("logistic", 3, "binary"), ("linear", 3, "regression"), ("softmax", 1, "classification"),
-     ("tree", 2, "model must be one of")],
+     ("tree", 2, "kind must be one of")],
 )
 def test_make_model_rejects_mismatch(kind, k, match):
     with pytest.raises(ValueError, match=match):

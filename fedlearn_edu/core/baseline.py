@@ -6,9 +6,11 @@ from functools import lru_cache
 
 from threadpoolctl import threadpool_limits
 
-from .data import load_dataset
+from .._validation import Choice, Real, validated
+from .data import DATASET_NAMES, load_dataset
 
 
+@validated(dataset=Choice(DATASET_NAMES), test_size=Real(0.0, 1.0, low_open=True, high_open=True))
 def centralised_baseline(dataset: str = "digits", test_size: float = 0.25) -> tuple[float, float]:
     """``(test_accuracy, test_log_loss)`` of scikit-learn's LogisticRegression trained on the
     union of all clients' data (the same split the federation uses): the centralised

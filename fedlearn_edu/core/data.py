@@ -5,8 +5,8 @@ Datasets: scikit-learn's bundled ``digits``, ``breast_cancer``, ``wine``, ``iris
 ``y = X w_true + noise`` with ``X ~ U[0, 1)^(n x 10)``.
 Features are standardised with statistics of the training split only.
 
-Partitions return a list of index arrays into the training set, one per client,
-that together cover every training example exactly once and are never empty.
+The ways to split a training set across clients live in :mod:`.partitions` (handed on
+here, where they used to live).
 """
 
 from __future__ import annotations
@@ -16,8 +16,18 @@ from functools import lru_cache
 
 import numpy as np
 
+from .._validation import Choice, Int, Real, check_array, check_int, validated
+from .partitions import (  # noqa: F401 - handed on: their old home
+    PARTITION_NAMES,
+    label_histogram,
+    partition,
+    partition_dirichlet,
+    partition_iid,
+    partition_quantity,
+    partition_shards,
+)
+
 DATASET_NAMES = ("digits", "breast_cancer", "wine", "iris", "diabetes", "synthetic")
-PARTITION_NAMES = ("iid", "dirichlet", "shards", "quantity")
 
 # Total number of rows of each dataset; used to validate configs without loading.
 DATASET_SIZES = {
@@ -50,6 +60,26 @@ class Dataset:
     X_test: np.ndarray
     y_test: np.ndarray
     n_classes: int
+
+    def __post_init__(self):
+        if not isinstance(self.name, str):
+            raise TypeError(f"name must be a string, got {self.name!r}")
+        check_int("n_classes", self.n_classes, 1, 100_000)
+        kind = "real" if self.n_classes == 1 else "int"
+        X = check_array("X_train", self.X_train, ndim=2)
+        y = check_array("y_train", self.y_train, ndim=1, kind=kind, length=len(X),
+                        like="row of X_train")
+        Xt = check_array("X_test", self.X_test, ndim=2, min_len=0)
+        yt = check_array("y_test", self.y_test, ndim=1, kind=kind, min_len=0, length=len(Xt),
+                         like="row of X_test")
+        if Xt.shape[1] != X.shape[1]:
+            raise ValueError(f"X_test must have X_train's {X.shape[1]} columns, got {Xt.shape}")
+        for name, labels in (("y_train", y), ("y_test", yt)):
+            if self.n_classes > 1 and len(labels) and not 0 <= labels.min() <= labels.max() \
+                    < self.n_classes:
+                raise ValueError(f"{name} must hold labels in [0, {self.n_classes - 1}]")
+        for name, value in (("X_train", X), ("y_train", y), ("X_test", Xt), ("y_test", yt)):
+            object.__setattr__(self, name, value)
 
     @property
     def n_features(self) -> int:
@@ -123,7 +153,8 @@ def _raw(name: str) -> tuple[np.ndarray, np.ndarray, int]:
     return X, y, int(y.max()) + 1
 
 
-@lru_cache(maxsize=32)
+@validated(name=Choice(DATASET_NAMES), test_size=Real(0.0, 1.0, low_open=True, high_open=True),
+           seed=Int(0, 2**32 - 1))
 def load_dataset(name: str = "digits", test_size: float = 0.25, seed: int = 0) -> Dataset:
     """Load, split (stratified for classification) and standardise a bundled dataset.
 
@@ -132,10 +163,11 @@ def load_dataset(name: str = "digits", test_size: float = 0.25, seed: int = 0) -
     Raises:
         ValueError: unknown ``name`` or ``test_size`` outside (0, 1).
     """
-    if name not in DATASET_NAMES:
-        raise ValueError(f"dataset must be one of {DATASET_NAMES}, got {name!r}")
-    if not 0.0 < test_size < 1.0:
-        raise ValueError(f"test_size must be in (0, 1), got {test_size}")
+    return _load_dataset(name, float(test_size), int(seed))
+
+
+@lru_cache(maxsize=32)
+def _load_dataset(name: str, test_size: float, seed: int) -> Dataset:
     check_test_size(name, test_size)
     from sklearn.model_selection import train_test_split
 
@@ -149,141 +181,3 @@ def load_dataset(name: str = "digits", test_size: float = 0.25, seed: int = 0) -
     X_tr = (X_tr - mu) / sd
     X_te = (X_te - mu) / sd
     return Dataset(name, _readonly(X_tr), _readonly(y_tr), _readonly(X_te), _readonly(y_te), k)
-
-
-# ---------------------------------------------------------------- partitions
-def _check_clients(n: int, num_clients: int) -> None:
-    if int(num_clients) < 1:
-        raise ValueError(f"num_clients must be >= 1, got {num_clients}")
-    if num_clients > n:
-        raise ValueError(
-            f"num_clients must be <= the number of training examples ({n}), got {num_clients}"
-        )
-
-
-def partition_iid(n: int, num_clients: int, rng: np.random.Generator) -> list[np.ndarray]:
-    """Shuffle ``n`` indices and cut them into ``num_clients`` near-equal parts."""
-    _check_clients(n, num_clients)
-    return [np.sort(p) for p in np.array_split(rng.permutation(n), num_clients)]
-
-
-def _fill_empty(parts: list[np.ndarray], min_size: int) -> list[np.ndarray]:
-    """Move examples from the largest clients to any client below ``min_size``."""
-    parts = [p.copy() for p in parts]
-    for i in range(len(parts)):
-        while len(parts[i]) < min_size:
-            donor = int(np.argmax([len(p) for p in parts]))
-            parts[i] = np.append(parts[i], parts[donor][-1])
-            parts[donor] = parts[donor][:-1]
-    return parts
-
-
-def partition_dirichlet(
-    y: np.ndarray,
-    num_clients: int,
-    alpha: float,
-    rng: np.random.Generator,
-    min_size: int = 1,
-    max_tries: int = 100,
-) -> list[np.ndarray]:
-    """Label skew: for every class, split its examples by proportions ~ Dir(alpha * 1).
-
-    Small ``alpha`` (0.01) gives each client almost a single class; large ``alpha``
-    (100) is close to IID. Draws are repeated up to ``max_tries`` times until every
-    client has ``min_size`` examples; if that never happens (tiny alpha, many
-    clients) the smallest clients borrow examples from the largest ones, so no
-    client is ever empty.
-    """
-    y = np.asarray(y)
-    _check_clients(len(y), num_clients)
-    if not np.isfinite(alpha) or alpha <= 0:
-        raise ValueError(f"dirichlet_alpha must be a finite number > 0, got {alpha}")
-    classes = np.unique(y)
-    parts: list[np.ndarray] = []
-    for _ in range(max_tries):
-        buckets: list[list[np.ndarray]] = [[] for _ in range(num_clients)]
-        for c in classes:
-            idx = rng.permutation(np.flatnonzero(y == c))
-            props = rng.dirichlet(np.full(num_clients, alpha))
-            cuts = (np.cumsum(props)[:-1] * len(idx)).astype(int)
-            for i, chunk in enumerate(np.split(idx, cuts)):
-                buckets[i].append(chunk)
-        parts = [np.sort(np.concatenate(b)) for b in buckets]
-        if min(len(p) for p in parts) >= min_size:
-            return parts
-    return [np.sort(p) for p in _fill_empty(parts, min_size)]
-
-
-def partition_shards(
-    y: np.ndarray, num_clients: int, shards_per_client: int, rng: np.random.Generator
-) -> list[np.ndarray]:
-    """Pathological non-IID (McMahan et al. 2017): sort by label, cut into
-    ``num_clients * shards_per_client`` shards, give each client ``shards_per_client``."""
-    y = np.asarray(y)
-    _check_clients(len(y), num_clients)
-    if int(shards_per_client) < 1:
-        raise ValueError(f"shards_per_client must be >= 1, got {shards_per_client}")
-    n_shards = num_clients * shards_per_client
-    if n_shards > len(y):
-        raise ValueError(
-            f"num_clients * shards_per_client must be <= {len(y)} training examples, "
-            f"got {num_clients} * {shards_per_client} = {n_shards}"
-        )
-    order = np.argsort(y, kind="stable")
-    shards = np.array_split(order, n_shards)
-    assignment = rng.permutation(n_shards).reshape(num_clients, shards_per_client)
-    return [np.sort(np.concatenate([shards[s] for s in row])) for row in assignment]
-
-
-def partition_quantity(
-    n: int, num_clients: int, alpha: float, rng: np.random.Generator
-) -> list[np.ndarray]:
-    """Quantity skew: IID labels, client sizes ``1 + Multinomial(n - m, Dir(alpha))``."""
-    _check_clients(n, num_clients)
-    if not np.isfinite(alpha) or alpha <= 0:
-        raise ValueError(f"dirichlet_alpha must be a finite number > 0, got {alpha}")
-    sizes = 1 + rng.multinomial(n - num_clients, rng.dirichlet(np.full(num_clients, alpha)))
-    cuts = np.cumsum(sizes)[:-1]
-    return [np.sort(p) for p in np.split(rng.permutation(n), cuts)]
-
-
-def partition(
-    y: np.ndarray,
-    num_clients: int,
-    method: str = "iid",
-    *,
-    alpha: float = 0.5,
-    shards_per_client: int = 2,
-    rng: np.random.Generator | None = None,
-    seed: int | None = None,
-) -> list[np.ndarray]:
-    """Split the training examples among clients with the named ``method``.
-
-    Args:
-        y: ``(n,)`` training labels (used by label-skew methods).
-        num_clients: number of clients, 1 <= num_clients <= n.
-        method: one of ``"iid"``, ``"dirichlet"``, ``"shards"``, ``"quantity"``.
-        alpha: Dirichlet concentration for ``dirichlet`` and ``quantity``.
-        shards_per_client: labels-shards per client for ``shards``.
-        rng / seed: randomness source.
-
-    Returns:
-        ``num_clients`` sorted, non-empty, disjoint index arrays covering ``range(n)``.
-    """
-    rng = rng if rng is not None else np.random.default_rng(seed)
-    n = len(y)
-    if method == "iid":
-        return partition_iid(n, num_clients, rng)
-    if method == "dirichlet":
-        return partition_dirichlet(y, num_clients, alpha, rng)
-    if method == "shards":
-        return partition_shards(y, num_clients, shards_per_client, rng)
-    if method == "quantity":
-        return partition_quantity(n, num_clients, alpha, rng)
-    raise ValueError(f"partition must be one of {PARTITION_NAMES}, got {method!r}")
-
-
-def label_histogram(y: np.ndarray, parts: list[np.ndarray], n_classes: int) -> np.ndarray:
-    """Counts ``(num_clients, n_classes)`` of each label on each client."""
-    y = np.asarray(y, dtype=int)
-    return np.stack([np.bincount(y[p], minlength=n_classes) for p in parts])

@@ -15,13 +15,35 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .client import ClientStack, local_sgd, pad_clients
+from .._validation import (
+    RNG,
+    Array,
+    Duck,
+    Instance,
+    Maybe,
+    Pair,
+    Seed,
+    Sequence,
+    check_choice,
+    check_float,
+    check_int,
+    validated,
+)
+from .client import sgd_steps
 from .config import FedConfig
 from .data import Dataset, load_dataset, partition
 from .models import Model, make_model
+from .stack import ClientStack, pad_clients
 from .strategies import FedAvg, make_strategy
 
 BYTES_PER_PARAM = 8  # float64
+
+
+def _check_parts(parts, n: int) -> None:
+    """Given parts must be disjoint index arrays into the ``n`` training rows."""
+    flat = np.concatenate(parts)
+    if flat.min() < 0 or flat.max() >= n or len(np.unique(flat)) != len(flat):
+        raise ValueError(f"parts must be disjoint index arrays into the {n} training rows")
 
 
 @dataclass(frozen=True)
@@ -33,6 +55,13 @@ class LocalTraining:
     lr: float = 0.1
     mu: float = 0.0  # FedProx proximal strength
     engine: str = "batched"  # "batched" (all clients in one NumPy kernel) or "loop"
+
+    def __post_init__(self):
+        check_int("epochs", self.epochs, 1, 10_000)
+        check_int("batch_size", self.batch_size, 1)
+        check_float("lr", self.lr, 0.0, low_open=True)
+        check_float("mu", self.mu, 0.0)
+        check_choice("engine", self.engine, ("batched", "loop"))
 
 
 class Federation:
@@ -50,10 +79,10 @@ class Federation:
         strategy: the server strategy; training: the clients' :class:`LocalTraining`.
     """
 
+    @validated(config=Instance(FedConfig), data=Maybe(Instance(Dataset)),
+               parts=Maybe(Sequence(Array(ndim=1, kind="int"), 1)))
     def __init__(self, config: FedConfig, data: Dataset | None = None, *,
                  parts: list[np.ndarray] | None = None):
-        if not isinstance(config, FedConfig):
-            raise TypeError(f"config must be a FedConfig, got {type(config).__name__}")
         data = data if data is not None else load_dataset(config.dataset, config.test_size)
         model = make_model(config.resolved_model, data.n_features, data.n_classes, config.l2)
         part_ss, sample_ss, client_ss = np.random.SeedSequence(config.seed).spawn(3)
@@ -65,6 +94,8 @@ class Federation:
         elif len(parts) != config.num_clients:
             raise ValueError(f"parts must have num_clients={config.num_clients} entries, "
                              f"got {len(parts)}")
+        else:
+            _check_parts(parts, len(data.y_train))
         strategy = make_strategy(config.strategy, config.clients_per_round, config.lr,
                                  config.aggregator, config.aggregator_f)
         training = LocalTraining(config.local_epochs, config.batch_size, config.lr, config.mu,
@@ -75,11 +106,20 @@ class Federation:
         self.config = config
 
     @classmethod
+    @validated(model=Duck(("init", "grad", "loss", "num_params"), "model"),
+               clients=Sequence(Pair("real"), 1), training=Instance(LocalTraining),
+               rngs=Maybe(Sequence(RNG())), seed=Seed(), test=Maybe(Pair("real")))
     def from_clients(cls, model, clients, *, training: LocalTraining, rngs=None, seed: int = 0,
                      test: tuple[np.ndarray, np.ndarray] | None = None) -> Federation:
         """A federation of given clients, each ``(X_i (n_i, d), y_i (n_i,))``, every client in
         every round (FedAvg). ``rngs``: one generator per client (default: spawned from
         ``seed``). ``test``: the ``(X, y)`` that :meth:`evaluate` scores (default: none)."""
+        if rngs is not None and len(rngs) != len(clients):
+            raise ValueError(f"rngs must hold one generator per client ({len(clients)}), "
+                             f"got {len(rngs)}")
+        widths = {c[0].shape[1] for c in clients} | ({test[0].shape[1]} if test else set())
+        if len(widths) > 1:
+            raise ValueError(f"clients (and test) must share one feature width, got {widths}")
         X = np.concatenate([np.asarray(c[0], dtype=float) for c in clients])
         y = np.concatenate([np.asarray(c[1]) for c in clients])
         ends = np.cumsum([len(c[1]) for c in clients])
@@ -161,7 +201,7 @@ class Federation:
         opts = dict(epochs=t.epochs, batch_size=t.batch_size, lr=t.lr, mu=t.mu)
         if loop:
             return np.stack([
-                local_sgd(model, W[j], *self.client_data(i), rng=self.client_rngs[i],
+                sgd_steps(model, W[j], *self.client_data(i), rng=self.client_rngs[i],
                           max_steps=None if max_steps is None else int(max_steps[j]), **opts)
                 for j, i in enumerate(selected)
             ])

@@ -19,6 +19,7 @@ METRICS = (
     "bytes_up",  # bytes clients sent to the server this round
     "bytes_down",  # bytes the server sent to clients this round
     "epsilon",  # differential-privacy epsilon spent so far; NaN when DP is off
+    "rejected",  # client updates holding NaN/inf this round: a robust rule dropped them
 )
 
 
@@ -39,6 +40,7 @@ class RoundRecord:
     bytes_up: float = 0.0
     bytes_down: float = 0.0
     epsilon: float = float("nan")
+    rejected: float = 0.0  # client updates holding NaN/inf (robust rules drop them)
 
 
 @dataclass
@@ -53,6 +55,7 @@ class History:
     bytes_up: np.ndarray = field(init=False)
     bytes_down: np.ndarray = field(init=False)
     epsilon: np.ndarray = field(init=False)
+    rejected: np.ndarray = field(init=False)
     num_participants: np.ndarray = field(init=False)
     participants: list = field(default_factory=list)
     completed: int = 0

@@ -27,13 +27,11 @@ from functools import lru_cache
 import numpy as np
 from threadpoolctl import ThreadpoolController
 
+from .._validation import MAX_ITERATIONS, Array, Bool, Duck, Func, Instance, Int, Maybe, validated
 from .config import FedConfig
+from .errors import DivergenceError  # noqa: F401 - handed on: raised by run_history
 from .federation import Federation
 from .history import History, RoundRecord
-
-
-class DivergenceError(FloatingPointError):
-    """Raised with ``raise_on_divergence=True`` when the loss or the model becomes NaN/inf."""
 
 
 class RoundHooks:
@@ -55,6 +53,18 @@ class RoundHooks:
 PLAIN = RoundHooks()
 
 
+SERVER = Duck(("sample_clients", "starts", "aggregate_round", "accepts_empty", "epsilon"),
+              "server strategy")
+
+
+def _check_w0(w0, fed) -> None:
+    if w0 is not None and w0.shape != (fed.num_params,):
+        raise ValueError(f"w0 must have the model's {fed.num_params} parameters, got shape "
+                         f"{w0.shape}")
+
+
+@validated(fed=Instance(Federation), rounds=Int(0, MAX_ITERATIONS), w0=Maybe(Array(ndim=1)),
+           server=Maybe(SERVER), hooks=Instance(RoundHooks), observe=Maybe(Func()))
 def run_rounds(
     fed: Federation,
     rounds: int,
@@ -74,6 +84,11 @@ def run_rounds(
         observe: called as ``observe(w_global, clients, results)`` every round after local
             training and before aggregation, e.g. to measure client drift.
     """
+    _check_w0(w0, fed)
+    return _rounds(fed, rounds, w0, server, hooks, observe)
+
+
+def _rounds(fed, rounds, w0, server, hooks, observe):
     server = fed.strategy if server is None else server
     w = fed.model.init() if w0 is None else np.array(w0, dtype=float, copy=True)
     msg_bytes = fed.message_bytes
@@ -91,20 +106,28 @@ def run_rounds(
                 observe(w, clients, results)
             if len(clients) or server.accepts_empty:
                 w = server.aggregate_round(fed, w, clients, results)
+            # what the aggregator saw: a wrapping server (attacks) reports it, else count here
+            rejected = getattr(server, "last_nonfinite", None)
+            if rejected is None:
+                rejected = len(results) - int(np.isfinite(results).all(axis=1).sum())
             acc, test_loss, train_loss = fed.evaluate(w)
         record = RoundRecord(round=r, test_accuracy=acc, test_loss=test_loss,
                              train_loss=train_loss, participants=clients,
                              bytes_up=msg_bytes * len(clients),
-                             bytes_down=msg_bytes * len(selected), epsilon=server.epsilon)
+                             bytes_down=msg_bytes * len(selected), epsilon=server.epsilon,
+                             rejected=float(rejected))
         yield hooks.finish(r, record), w
 
 
+@validated(config=Instance(FedConfig), w0=Maybe(Array(ndim=1)), fed=Maybe(Instance(Federation)),
+           observe=Maybe(Func()))
 def iterate(config: FedConfig, w0: np.ndarray | None = None, *, fed: Federation | None = None,
             observe=None) -> Iterator[tuple[RoundRecord, np.ndarray]]:
     """Plain synchronous FL of ``config`` (no clock, no privacy): :func:`run_rounds` on a
     :class:`Federation` built from it (or the given ``fed``)."""
     fed = Federation(config) if fed is None else fed
-    return run_rounds(fed, config.rounds, w0, observe=observe)
+    _check_w0(w0, fed)
+    return _rounds(fed, config.rounds, w0, None, PLAIN, observe)
 
 
 @lru_cache(maxsize=1)
@@ -113,6 +136,8 @@ def _blas_controller() -> ThreadpoolController:
     return ThreadpoolController()
 
 
+@validated(config=Instance(FedConfig), records=Duck(("__iter__",), "iterable of records"),
+           callback=Maybe(Func()), raise_on_divergence=Bool())
 def run_history(
     config: FedConfig,
     records: Iterator[tuple[RoundRecord, np.ndarray]],
@@ -129,7 +154,12 @@ def run_history(
     # The engine's matrices are small: multi-threaded BLAS only adds overhead (and thrashes
     # when a 2-core machine is shared), so the run uses one BLAS thread.
     with _blas_controller().limit(limits=1, user_api="blas"):
-        for rec, w in records:
+        for item in records:
+            if not (isinstance(item, tuple) and len(item) == 2
+                    and isinstance(item[0], RoundRecord)):
+                raise TypeError(f"records must yield (RoundRecord, weights) pairs, got "
+                                f"{type(item).__name__}")
+            rec, w = item
             if not (np.isfinite(rec.train_loss) and np.all(np.isfinite(w))):
                 hist.diverged = True
                 hist.message = (f"training diverged in round {rec.round}: the loss became "
@@ -143,4 +173,6 @@ def run_history(
             if callback is not None and callback(rec, hist) is False:
                 hist.message = f"stopped by callback after round {rec.round}"
                 break
+    if hist.completed == 0 and not hist.diverged:
+        raise ValueError("records yielded no round: nothing ran")
     return hist

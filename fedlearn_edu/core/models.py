@@ -33,7 +33,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._validation import Choice, Int, Real, check_choice, check_float, check_int, validated
+
 MODEL_NAMES = ("linear", "logistic", "softmax")
+MAX_FEATURES, MAX_CLASSES = 10**6, 10**5
 
 
 def _log_softmax(z: np.ndarray) -> np.ndarray:
@@ -69,14 +72,12 @@ class Model:
     l2: float = 0.0
 
     def __post_init__(self):
-        if self.kind not in MODEL_NAMES:
-            raise ValueError(f"model must be one of {MODEL_NAMES}, got {self.kind!r}")
-        if int(self.n_features) < 1:
-            raise ValueError(f"n_features must be >= 1, got {self.n_features}")
+        check_choice("kind", self.kind, MODEL_NAMES)
+        check_int("n_features", self.n_features, 1, MAX_FEATURES)
+        check_int("n_classes", self.n_classes, 1, MAX_CLASSES)
         if self.kind == "softmax" and self.n_classes < 2:
             raise ValueError(f"softmax needs n_classes >= 2, got {self.n_classes}")
-        if not np.isfinite(self.l2) or self.l2 < 0:
-            raise ValueError(f"l2 must be a finite number >= 0, got {self.l2}")
+        check_float("l2", self.l2, 0.0)
 
     # ------------------------------------------------------------------ layout
     @property
@@ -275,14 +276,14 @@ class Model:
         return G + self.l2 * self._penalty_mask() * W
 
 
+@validated(kind=Choice(MODEL_NAMES), n_features=Int(1, MAX_FEATURES),
+           n_classes=Int(1, MAX_CLASSES), l2=Real(0.0))
 def make_model(kind: str, n_features: int, n_classes: int, l2: float = 0.0) -> Model:
     """Build a :class:`Model`, checking that ``kind`` fits the number of classes.
 
     ``logistic`` needs exactly 2 classes; ``linear`` is for regression targets
     (``n_classes == 1``); ``softmax`` needs ``n_classes >= 2``.
     """
-    if kind not in MODEL_NAMES:
-        raise ValueError(f"model must be one of {MODEL_NAMES}, got {kind!r}")
     if kind == "logistic" and n_classes != 2:
         raise ValueError(
             f"model='logistic' needs a binary task (2 classes), got {n_classes} classes; "

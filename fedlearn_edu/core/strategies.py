@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .aggregate import combine, weighted_average
+from .._validation import Choice, Int, Real, check_choice, check_float, check_int, validated
+from .aggregate import AGGREGATORS, RULES
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,13 @@ class FedAvg:
     epsilon = float("nan")  # privacy spent so far: a plain strategy gives none
     accepts_empty = False  # a round nobody answered leaves the model as it is
 
+    def __post_init__(self):
+        check_int("clients_per_round", self.clients_per_round, 1, 10**6)
+        check_choice("aggregator", self.aggregator, AGGREGATORS)
+        check_int("aggregator_f", self.aggregator_f, 0, 10**6)
+        if hasattr(self, "lr"):
+            check_float("lr", self.lr, 0.0, low_open=True)
+
     def sample_clients(self, num_clients: int, rng: np.random.Generator) -> np.ndarray:
         """Sorted indices of this round's participants."""
         if self.clients_per_round >= num_clients:
@@ -52,12 +60,12 @@ class FedAvg:
 
     def aggregate_updates(self, w_global, updates, num_examples) -> np.ndarray:
         """``w + combine(updates)`` with this strategy's aggregator."""
-        return w_global + combine(updates, self.aggregator, self.aggregator_f, num_examples)
+        return w_global + RULES[self.aggregator](updates, self.aggregator_f, num_examples)
 
     def aggregate(self, w_global: np.ndarray, results: np.ndarray, num_examples) -> np.ndarray:
         """New global model ``(p,)`` from client models ``results: (m, p)``."""
         if self.aggregator == "mean":
-            return weighted_average(results, num_examples)
+            return RULES["mean"](results, 0, num_examples)
         return self.aggregate_updates(w_global, self.to_updates(w_global, results), num_examples)
 
     def aggregate_round(self, fed, w_global, clients, results) -> np.ndarray:
@@ -79,18 +87,18 @@ class FedSGD(FedAvg):
     def aggregate(self, w_global: np.ndarray, results: np.ndarray, num_examples) -> np.ndarray:
         """``w_global - lr * weighted mean of client gradients`` (or a robust rule)."""
         if self.aggregator == "mean":
-            return w_global - self.lr * weighted_average(results, num_examples)
+            return w_global - self.lr * RULES["mean"](results, 0, num_examples)
         return self.aggregate_updates(w_global, self.to_updates(w_global, results), num_examples)
 
 
 STRATEGIES = {"fedavg": FedAvg, "fedsgd": FedSGD}
 
 
+@validated(name=Choice(("fedavg", "fedsgd")), clients_per_round=Int(1, 10**6),
+           lr=Real(0.0, low_open=True), aggregator=Choice(AGGREGATORS), aggregator_f=Int(0))
 def make_strategy(name: str, clients_per_round: int, lr: float, aggregator: str = "mean",
                   aggregator_f: int = 0):
     """Build the strategy named in a :class:`~fedlearn_edu.core.config.FedConfig`."""
-    if name not in STRATEGIES:
-        raise ValueError(f"strategy must be one of {tuple(STRATEGIES)}, got {name!r}")
     if name == "fedsgd":
         return FedSGD(clients_per_round, aggregator, aggregator_f, lr)
     return FedAvg(clients_per_round, aggregator, aggregator_f)

@@ -1,4 +1,4 @@
-"""Argument checks shared by every subpackage; imports nothing of the package.
+"""Scalar checks and the constraints configs declare beside their fields.
 
 Functions (``check_int``, ``check_float``, ``check_choice``, ``check_bool``) return the
 value in its canonical type or raise ``TypeError``/``ValueError`` naming the parameter,
@@ -121,3 +121,4 @@ def validate_fields(obj, constraints: dict, prefix: str = "") -> None:
     """Check every ``obj.<field>`` against ``constraints[field]`` (in declaration order)."""
     for name, rule in constraints.items():
         rule.check(prefix + name, getattr(obj, name))
+
