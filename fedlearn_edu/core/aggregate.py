@@ -71,7 +71,7 @@ def weighted_average(updates, weights) -> np.ndarray:
 def _weighted_mean(U: np.ndarray, wts: np.ndarray) -> np.ndarray:
     """The unchecked kernel the round loop uses (a diverged client gives NaN, which the loop
     detects and reports)."""
-    return (wts / wts.sum()) @ U
+    return (wts / wts.sum()).astype(U.dtype, copy=False) @ U
 
 
 @validated(updates=UPDATES)

@@ -109,8 +109,8 @@ def sgd_steps(model, w, X, y, *, epochs, batch_size, lr, rng, mu=0.0, anchor=Non
     orders = epoch_orders(rng, n, epochs)
     anchor = w if anchor is None else anchor
     if exact_prox and np.isinf(mu):
-        return np.array(anchor, dtype=float, copy=True)
-    v = np.array(w, dtype=float, copy=True)
+        return np.array(anchor, dtype=np.result_type(anchor, np.float32), copy=True)
+    v = np.array(w, dtype=np.result_type(w, np.float32), copy=True)  # float32 stays float32
     steps = 0
     for order in orders:
         for start in range(0, n, batch_size):

@@ -36,7 +36,8 @@ from .models import Model, make_model
 from .stack import ClientStack, pad_clients
 from .strategies import FedAvg, make_strategy
 
-BYTES_PER_PARAM = 8  # float64
+BYTES_PER_PARAM = 8  # float64 on the wire (also for float32 runs: the message format is fixed)
+FLOAT64 = np.dtype(np.float64)
 
 
 def _check_parts(parts, n: int) -> None:
@@ -102,7 +103,7 @@ class Federation:
                                  config.engine)
         self._setup(model, data, parts, training, strategy,
                     [np.random.default_rng(s) for s in client_ss.spawn(config.num_clients)],
-                    np.random.default_rng(sample_ss))
+                    np.random.default_rng(sample_ss), np.dtype(config.dtype))
         self.config = config
 
     @classmethod
@@ -136,10 +137,12 @@ class Federation:
         fed.config = None
         return fed
 
-    def _setup(self, model, data, parts, training, strategy, client_rngs, sample_rng) -> None:
+    def _setup(self, model, data, parts, training, strategy, client_rngs, sample_rng,
+               dtype=FLOAT64) -> None:
         self.data, self.model, self.training, self.strategy = data, model, training, strategy
+        self.dtype = dtype  # what clients train and the server evaluates in
         self.parts = [np.asarray(p, dtype=int) for p in parts]
-        self.X, self.y, self.counts = pad_clients(data.X_train, data.y_train, self.parts)
+        self._pad()
         self.client_rngs, self.sample_rng = client_rngs, sample_rng
         self._stack: ClientStack | None = None
         self._eval_rows: tuple[np.ndarray, np.ndarray] | None = None
@@ -168,12 +171,19 @@ class Federation:
     def replace_data(self, data: Dataset) -> None:
         """Use ``data`` (same rows, e.g. poisoned labels) from now on."""
         self.data = data
-        self.X, self.y, self.counts = pad_clients(data.X_train, data.y_train, self.parts)
+        self._pad()
         self._eval_rows = None
 
+    def _pad(self) -> None:
+        X, y, self.counts = pad_clients(self.data.X_train, self.data.y_train, self.parts)
+        self.X = X.astype(self.dtype, copy=False)
+        self.y = y.astype(self.dtype, copy=False) if y.dtype.kind == "f" else y
+
     def client_data(self, i: int) -> tuple[np.ndarray, np.ndarray]:
-        """Client ``i``'s own ``(X_i, y_i)``."""
-        return self.data.X_train[self.parts[i]], self.data.y_train[self.parts[i]]
+        """Client ``i``'s own ``(X_i, y_i)``, in the run's precision."""
+        X, y = self.data.X_train[self.parts[i]], self.data.y_train[self.parts[i]]
+        return X.astype(self.dtype, copy=False), (y.astype(self.dtype, copy=False)
+                                                  if y.dtype.kind == "f" else y)
 
     def train(self, w: np.ndarray, selected: np.ndarray, *, max_steps: np.ndarray | None = None,
               starts: np.ndarray | None = None) -> np.ndarray:
@@ -190,7 +200,8 @@ class Federation:
         """
         t, model = self.training, self.model
         selected = np.asarray(selected, dtype=int)
-        W = np.tile(w, (len(selected), 1)) if starts is None else np.asarray(starts, dtype=float)
+        W = np.tile(w, (len(selected), 1)) if starts is None else np.asarray(starts)
+        W = W.astype(self.dtype, copy=False)
         loop = t.engine == "loop" or not isinstance(model, Model)
         if self.strategy.client_returns == "gradient":
             if loop:
@@ -223,8 +234,9 @@ class Federation:
             test = m.loss(w, d.X_test, d.y_test) if len(d.y_test) else float("nan")
             return float(acc), float(test), float(m.loss(w, d.X_train, d.y_train))
         if self._eval_rows is None:  # test and train rows stacked: one product per round
-            self._eval_rows = (np.concatenate([d.X_test, d.X_train]),
+            self._eval_rows = (np.concatenate([d.X_test, d.X_train]).astype(self.dtype),
                                np.concatenate([d.y_test, d.y_train]))
+        w = np.asarray(w, dtype=self.dtype)
         n_test, penalty = len(d.y_test), m.penalty(w)
         pred, losses = m.predict_and_losses(w, *self._eval_rows, n_predict=n_test)
         return (m.score_predictions(pred, d.y_test),

@@ -63,6 +63,7 @@ class History:
     message: str = ""
     final_weights: np.ndarray | None = None
     config: object = None
+    dtype: str = "float64"  # the precision the run computed in (FedConfig.dtype)
 
     def __post_init__(self):
         for name in METRICS:
@@ -97,7 +98,8 @@ class History:
 
         out = {name: clean(getattr(self, name)) for name in METRICS}
         out["num_participants"] = self.num_participants.tolist()
-        out.update(completed=self.completed, diverged=self.diverged, message=self.message)
+        out.update(completed=self.completed, diverged=self.diverged, message=self.message,
+                   dtype=self.dtype)
         return out
 
 

@@ -91,6 +91,7 @@ def run_rounds(
 def _rounds(fed, rounds, w0, server, hooks, observe):
     server = fed.strategy if server is None else server
     w = fed.model.init() if w0 is None else np.array(w0, dtype=float, copy=True)
+    w = w.astype(fed.dtype, copy=False)
     msg_bytes = fed.message_bytes
     for r in range(1, rounds + 1):
         selected = server.sample_clients(fed.num_clients, fed.sample_rng)
@@ -150,7 +151,7 @@ def run_history(
     Stops early when ``callback`` returns ``False`` or the loss becomes NaN/inf (then
     ``history.diverged`` is True and ``history.message`` says what to change).
     """
-    hist = History(config.rounds, config=config)
+    hist = History(config.rounds, config=config, dtype=config.dtype)
     # The engine's matrices are small: multi-threaded BLAS only adds overhead (and thrashes
     # when a 2-core machine is shared), so the run uses one BLAS thread.
     with _blas_controller().limit(limits=1, user_api="blas"):

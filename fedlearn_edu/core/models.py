@@ -172,11 +172,11 @@ class Model:
             r = np.exp(_log_softmax(z))
             r[np.arange(n), y.astype(int)] -= 1.0
             r /= n
-        g = np.empty_like(w, dtype=float)
+        g = np.empty_like(w, dtype=w.dtype if w.dtype.kind == "f" else float)  # keeps float32
         g_coef, g_bias = self.unpack(g)  # views into g
         g_coef[...] = X.T @ r
         g_bias[...] = r.sum(axis=0)
-        return g + self.l2 * self._penalty_mask() * w
+        return g + (self.l2 * self._penalty_mask()).astype(g.dtype) * w if self.l2 else g
 
     def predict(self, w: np.ndarray, X: np.ndarray) -> np.ndarray:
         """Predicted values (regression) or class labels (classification), ``(n,)``."""

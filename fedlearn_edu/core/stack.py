@@ -34,7 +34,7 @@ class ClientStack:
         check_budget("X", X.size + X.shape[0] * X.shape[1])
         self.X, self.y, self.counts = X, y, counts
         K, self.n_max, d = X.shape
-        self.rows = np.ones((K * self.n_max, d + 1))
+        self.rows = np.ones((K * self.n_max, d + 1), dtype=X.dtype)  # float64 or float32
         self.rows[:, :d] = X.reshape(K * self.n_max, d)
         self.targets = np.asarray(y).reshape(-1)
 
@@ -76,8 +76,9 @@ class ClientStack:
         # lr / (rows in the slot's batch) on real rows, 0 on padding: each row's weight in
         # its client's mean-gradient step; folding lr in saves one pass per step
         batch_len = np.minimum(b, counts[:, None] - slot // b * b)
-        row_w = np.where(slot < counts[:, None], lr / np.maximum(batch_len, 1), 0.0)
-        V0 = _to_kernel_layout(model, np.asarray(W, dtype=float))
+        dtype = self.rows.dtype  # the whole kernel runs in the data's precision
+        row_w = np.where(slot < counts[:, None], lr / np.maximum(batch_len, 1), 0.0).astype(dtype)
+        V0 = _to_kernel_layout(model, np.asarray(W, dtype=dtype))
         args = (model, V0, clients, orders, row_w, active, lr, mu, b)
         if model.kind != "softmax":
             return _from_kernel_layout(model, self._epochs(*args, safe=True))
@@ -103,9 +104,9 @@ class ClientStack:
         everyone = bool(active.all())
         softmax, l2 = model.kind == "softmax", model.l2
         # per-epoch buffers, refilled in place, and each step's views into them (made once)
-        Xe = np.empty((m, n_max, d1))  # this epoch's rows in visiting order
+        Xe = np.empty((m, n_max, d1), dtype=V0.dtype)  # this epoch's rows in visiting order
         ye = np.empty((m, n_max), dtype=self.targets.dtype)
-        T = np.empty((m, k, n_max))  # softmax: lr-weighted one-hot targets
+        T = np.empty((m, k, n_max), dtype=V0.dtype)  # softmax: lr-weighted one-hot targets
         R = row_w.copy()
         cuts = [slice(s * b, min(s * b + b, n_max)) for s in range(n_steps)]
         XT = Xe.transpose(0, 2, 1)
@@ -139,9 +140,9 @@ class ClientStack:
                     Z = 2.0 * (Z - ys) * Rs
                 G = np.matmul(Z, Xs)  # lr * mean data gradient, (m, k, d + 1)
                 if mu:
-                    prox = (lr * mu * act)[:, None, None] * (V - V0)
+                    prox = (lr * mu * act).astype(V.dtype)[:, None, None] * (V - V0)
                 if l2:  # the L2 step on weights (not the bias column): v -= lr * l2 * v
-                    V[:, :, :-1] *= (1.0 - lr * l2 * act)[:, None, None]
+                    V[:, :, :-1] *= (1.0 - lr * l2 * act).astype(V.dtype)[:, None, None]
                 V -= G
                 if mu:
                     V -= prox
@@ -154,7 +155,7 @@ def _to_kernel_layout(model: Model, W: np.ndarray) -> np.ndarray:
     if model.kind != "softmax":
         return W.reshape(m, 1, d + 1).copy()
     k = model.n_classes
-    V = np.empty((m, k, d + 1))
+    V = np.empty((m, k, d + 1), dtype=W.dtype)
     V[:, :, :d] = W[:, : d * k].reshape(m, k, d)
     V[:, :, d] = W[:, d * k :]
     return V
@@ -165,7 +166,7 @@ def _from_kernel_layout(model: Model, V: np.ndarray) -> np.ndarray:
     m, k, d1 = V.shape
     if model.kind != "softmax":
         return V.reshape(m, d1)
-    W = np.empty((m, k * d1))
+    W = np.empty((m, k * d1), dtype=V.dtype)
     W[:, : k * (d1 - 1)] = V[:, :, :-1].reshape(m, -1)
     W[:, k * (d1 - 1) :] = V[:, :, -1]
     return W
