@@ -170,18 +170,37 @@ def trimmed_mean(updates, f: int) -> np.ndarray:
     return S[f: len(U) - f].mean(axis=0)
 
 
+def _squared_distances(U: np.ndarray) -> np.ndarray:
+    """``(m, m)`` squared distances ``||u_i - u_j||^2``, one matrix, accurate and translation
+    invariant in floating point.
+
+    ``||a||^2 + ||b||^2 - 2 a.b`` from one Gram product is fast but loses the digits of
+    ``||a - b||^2`` when the vectors are far from the origin (full models instead of deltas,
+    or one boosted attacker setting the scale). So: centre on the coordinate-wise median
+    (the honest bulk, which an attacker cannot drag away), take the Gram form, and recompute
+    from differences the few pairs where cancellation could cost more than a few digits
+    (``||a||^2 + ||b||^2 > 16 ||a - b||^2``: e.g. colluding copies far from the bulk).
+    """
+    C = U - np.median(U, axis=0)
+    sq = np.einsum("ij,ij->i", C, C)
+    norms = sq[:, None] + sq[None, :]
+    D = np.maximum(norms - 2.0 * (C @ C.T), 0.0)
+    i, j = np.nonzero(np.triu(norms > 16.0 * D, 1))
+    step = max(1, 2**22 // max(C.shape[1], 1))  # bounded memory for the differences
+    for a in range(0, len(i), step):
+        ii, jj = i[a: a + step], j[a: a + step]
+        diff = C[ii] - C[jj]
+        D[ii, jj] = D[jj, ii] = np.einsum("ij,ij->i", diff, diff)
+    return D
+
+
 def _krum_scores(U: np.ndarray, f: int) -> np.ndarray:
     m = U.shape[0]
     if m <= 2 * f + 2:
         raise ValueError(f"Krum needs m > 2f + 2 clients: got m={m} clients (rows of updates) "
                          f"for f={f} "
                          f"attackers; use more clients per round or a smaller f")
-    # Squared distances from one Gram matrix of the *centred* vectors: ||a||^2 + ||b||^2 - 2ab
-    # cancels catastrophically when all clients share a large offset (full models instead of
-    # deltas); centring removes the offset, so the pick is translation invariant in floats.
-    C = U - U.mean(axis=0)
-    sq = np.einsum("ij,ij->i", C, C)
-    D = np.maximum(sq[:, None] + sq[None, :] - 2.0 * (C @ C.T), 0.0)
+    D = _squared_distances(U)
     np.fill_diagonal(D, np.inf)  # a vector is not its own neighbour
     nearest = np.sort(D, axis=1)[:, : m - f - 2]
     return nearest.sum(axis=1)
@@ -191,7 +210,9 @@ def _krum_scores(U: np.ndarray, f: int) -> np.ndarray:
 def krum_scores(updates, f: int) -> np.ndarray:
     """Krum score of every client (Blanchard et al. 2017), ``(m,)``.
 
-    ``score_i = sum of squared distances from u_i to its m - f - 2 nearest other vectors``;
+    ``score_i = sum of squared distances from u_i to its m - f - 2 nearest other vectors``.
+    Cost: one ``(m, m)`` distance matrix from one Gram product, O(m^2 p) time and O(m^2)
+    memory in the *selected* clients (fine for hundreds per round, not for 10,000);
     a NaN/inf client scores ``inf`` (and is left out of the others' neighbours, counting as
     one of the ``f`` attackers).
 
