@@ -6,7 +6,9 @@ hands the newest model to the next idle client. A client that started from model
 ``v0`` and arrives when the server is at version ``v`` has **staleness** ``tau = v - v0``.
 
 * **FedAsync** (Xie et al. 2019): ``w <- (1 - alpha) w + alpha v_i`` with
-  ``alpha = a * s(tau)``; ``s(tau) = (tau + 1)^(-p)`` (polynomial) or ``1`` (constant).
+  ``alpha = a * s(tau)``; ``s`` is ``SystemsConfig.staleness``: ``polynomial``
+  ``(tau + 1)^(-p)``, ``constant`` ``1`` or ``hinge`` (1 up to ``tau = b``, then
+  ``1 / (a (tau - b) + 1)``), see :mod:`.server_steps`.
 * **FedBuff** (Nguyen et al. 2022): updates ``Delta_i = v_i - w_start`` wait in a buffer;
   every ``K`` arrivals ``w <- w + sum_i n_i s(tau_i) Delta_i / sum_i n_i``.
 
@@ -26,44 +28,23 @@ import numpy as np
 
 from ..core.federation import Federation
 from ..core.history import RoundRecord
-from .compression import compress_updates, compressed_bytes
-from .profiles import Profiles, client_times
+from .compression import ClientMemory, compress_updates, compressed_bytes
+from .profiles import Profiles, times_of
+from .server_steps import (
+    STALENESS,
+    buffer_step,
+    fedasync_mix,
+    fedbuff_aggregate,
+    mix,
+    staleness_weight,
+)
 from .timeline import DROPPED, OFFLINE, OK, Timeline
 
-# The event-driven modes of SystemsConfig.mode, and the staleness functions s(tau).
+__all__ = ["ASYNC_MODES", "STALENESS", "async_records", "fedasync_mix", "fedbuff_aggregate",
+           "staleness_weight"]
+
+# The event-driven modes of SystemsConfig.mode.
 ASYNC_MODES = ("async", "fedbuff")
-STALENESS = {
-    "polynomial": lambda tau, p: (tau + 1.0) ** (-p),
-    "constant": lambda tau, p: np.ones_like(tau),
-}
-
-
-def staleness_weight(tau, kind: str = "polynomial", p: float = 0.5):
-    """``s(tau) = (tau + 1)^(-p)`` for ``kind="polynomial"``, ``1`` for ``"constant"``."""
-    tau = np.asarray(tau, dtype=float)
-    if np.any(tau < 0):
-        raise ValueError(f"staleness must be >= 0, got {tau}")
-    if kind not in STALENESS:
-        raise ValueError(f"staleness must be one of {tuple(STALENESS)}, got {kind!r}")
-    return STALENESS[kind](tau, p)
-
-
-def fedasync_mix(w: np.ndarray, v: np.ndarray, alpha: float) -> np.ndarray:
-    """FedAsync server step ``(1 - alpha) w + alpha v`` (new array; inputs untouched)."""
-    if not 0.0 <= alpha <= 1.0:
-        raise ValueError(f"alpha must be in [0, 1], got {alpha}")
-    return (1.0 - alpha) * np.asarray(w, dtype=float) + alpha * np.asarray(v, dtype=float)
-
-
-def fedbuff_aggregate(w: np.ndarray, deltas, num_examples, stale_weights) -> np.ndarray:
-    """FedBuff server step ``w + sum_i n_i s_i Delta_i / sum_i n_i`` for ``deltas: (K, p)``."""
-    D = np.asarray(deltas, dtype=float)
-    n = np.asarray(num_examples, dtype=float)
-    s = np.asarray(stale_weights, dtype=float)
-    if D.ndim != 2 or n.shape != (len(D),) or s.shape != (len(D),):
-        raise ValueError(f"deltas must be (K, p) with (K,) weights, got {D.shape}, {n.shape}, "
-                         f"{s.shape}")
-    return np.asarray(w, dtype=float) + (n * s) @ D / n.sum()
 
 
 def async_records(config, fed: Federation, profiles: Profiles, timeline: Timeline,
@@ -75,18 +56,20 @@ def async_records(config, fed: Federation, profiles: Profiles, timeline: Timelin
     w = fed.model.init() if w0 is None else np.array(w0, dtype=float, copy=True)
     msg = fed.message_bytes
     up_msg = compressed_bytes(s.compression, fed.num_params, s.topk_fraction)
+    weigh = STALENESS[s.staleness]  # s(tau, p, slope, cutoff), one call per arrival
+    stale_args = (s.staleness_exp, s.staleness_slope, s.staleness_cutoff)
     epochs = config.local_epochs
     m = fed.strategy.clients_per_round
     heap: list = []
     seq = itertools.count()
     running: dict[int, dict] = {}  # client -> its current job
     untrained: list[int] = []  # started jobs not trained yet
-    residuals: dict = {}
+    memory = ClientMemory(config.seed)  # error feedback, stochastic-rounding streams
     version, clock, down = 0, 0.0, 0.0
 
     # every job of a client takes the same time: look it up instead of recomputing
     every = np.arange(config.num_clients)
-    t_all = [a.tolist() for a in client_times(profiles, every, fed.counts, epochs, msg, up_msg)]
+    t_all = [a.tolist() for a in times_of(profiles, every, fed.counts, epochs, msg, up_msg)]
     avail, crash_p = profiles.availability.tolist(), profiles.dropout.tolist()
     timeout = np.maximum(2e-3 * profiles.latency_ms, 1e-3).tolist()
 
@@ -123,7 +106,6 @@ def async_records(config, fed: Federation, profiles: Profiles, timeline: Timelin
         start(int(i), 0.0)
     buffer: list[tuple] = []
     log: list[tuple] = []  # timeline rows of the current record
-    poly = s.staleness == "polynomial"
     record, arrivals, parts, events = 1, 0, [], 0
     max_events = 1000 * config.rounds * m + 10_000
     while record <= config.rounds:
@@ -138,16 +120,16 @@ def async_records(config, fed: Federation, profiles: Profiles, timeline: Timelin
                     train_pending()
                 delta = job["v"] - job["w_start"]
                 if s.compression != "none":
-                    delta = compress_updates(s, delta[None], [i], residuals)[0][0]
+                    delta = compress_updates(s, delta[None], [i], memory)[0][0]
                 tau = version - job["version"]
-                stale = (tau + 1.0) ** -s.staleness_exp if poly else 1.0  # staleness_weight
+                stale = float(weigh(float(tau), *stale_args))
                 if s.mode == "async":
-                    w = fedasync_mix(w, job["w_start"] + delta, s.async_mixing * stale)
+                    w = mix(w, job["w_start"] + delta, s.async_mixing * stale)
                     version += 1
                 else:
                     buffer.append((delta, fed.counts[i], stale))
                     if len(buffer) == s.buffer_size:
-                        w = fedbuff_aggregate(w, *(np.array(c) for c in zip(*buffer, strict=True)))
+                        w = buffer_step(w, *(np.array(c) for c in zip(*buffer, strict=True)))
                         version += 1
                         buffer = []
             arrivals += 1

@@ -14,12 +14,13 @@ from .._validation import Bool, Choice, Int, Real
 from ..core.config import Settings
 
 # Allowed names, declared beside the fields; a test checks them against the registries of
-# profiles.PRESETS, rounds.WAIT_RULES + asynchronous.ASYNC_MODES, asynchronous.STALENESS and
-# compression.COMPRESSORS.
+# profiles.PRESETS, rounds.WAIT_RULES + asynchronous.ASYNC_MODES, asynchronous.STALENESS,
+# compression.COMPRESSION_NAMES and quantize.ROUNDING_NAMES.
 PRESET_NAMES = ("ideal", "datacenter", "mobile", "iot")
 MODE_NAMES = ("sync", "deadline", "fedprox", "async", "fedbuff")
-STALENESS_NAMES = ("polynomial", "constant")
+STALENESS_NAMES = ("polynomial", "constant", "hinge")
 COMPRESSION_NAMES = ("none", "topk", "int8")
+ROUNDING_NAMES = ("nearest", "stochastic")
 
 
 @dataclass(frozen=True)
@@ -36,11 +37,18 @@ class SystemsConfig(Settings):
             their partial work), ``async`` (FedAsync), ``fedbuff`` (FedBuff).
         deadline_s: round deadline in simulated seconds (``deadline``, ``fedprox``).
         async_mixing: FedAsync ``a``: ``w <- (1 - a s(tau)) w + a s(tau) v``.
-        staleness: ``s(tau) = (tau + 1)^-p`` (``"polynomial"``) or 1 (``"constant"``).
-        staleness_exp: ``p`` in ``s(tau)``.
+        staleness: how an update of staleness ``tau`` is discounted (FedAsync and FedBuff,
+            Xie et al. 2019): ``"polynomial"`` ``s(tau) = (tau + 1)^-p``, ``"constant"``
+            ``1``, ``"hinge"`` ``1`` for ``tau <= b``, else ``1 / (a (tau - b) + 1)``.
+        staleness_exp: polynomial ``p``, in ``[0, 100]``.
+        staleness_slope: hinge ``a >= 0`` (how fast late updates lose weight), ``<= 1e6``.
+        staleness_cutoff: hinge ``b >= 0``, the staleness kept at full weight, ``<= 1e6``.
         buffer_size: FedBuff ``K``: aggregate every ``K`` arrivals (<= clients per round).
         compression: update compression: ``none``, ``topk``, ``int8``.
         topk_fraction: share of entries top-k keeps.
+        int8_rounding: ``nearest`` (deterministic, biased by up to half a level) or
+            ``stochastic`` (unbiased, QSGD; each client draws from its own stream seeded by
+            the run's seed and its index). Used by ``compression="int8"`` only.
         error_feedback: carry the compression error over to the next update.
     """
 
@@ -54,9 +62,12 @@ class SystemsConfig(Settings):
     async_mixing: float = 0.5
     staleness: str = "polynomial"
     staleness_exp: float = 0.5
+    staleness_slope: float = 10.0
+    staleness_cutoff: float = 4.0
     buffer_size: int = 5
     compression: str = "none"
     topk_fraction: float = 0.1
+    int8_rounding: str = "nearest"
     error_feedback: bool = False
 
     slot: ClassVar[str] = "systems"
@@ -71,9 +82,12 @@ class SystemsConfig(Settings):
         "async_mixing": Real(0.0, 1.0, low_open=True),
         "staleness": Choice(STALENESS_NAMES),
         "staleness_exp": Real(0.0, 100.0),
-        "buffer_size": Int(1),
+        "staleness_slope": Real(0.0, 1e6),
+        "staleness_cutoff": Real(0.0, 1e6),
+        "buffer_size": Int(1, 1_000_000),
         "compression": Choice(COMPRESSION_NAMES),
         "topk_fraction": Real(0.0, 1.0, low_open=True),
+        "int8_rounding": Choice(ROUNDING_NAMES),
         "error_feedback": Bool(),
     }
 

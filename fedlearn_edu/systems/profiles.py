@@ -31,7 +31,20 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validation import check_choice, check_float, check_int
+from .._validation import (
+    MAX_ITERATIONS,
+    Array,
+    Choice,
+    Instance,
+    Int,
+    Maybe,
+    Real,
+    Seed,
+    check_array,
+    check_budget,
+    check_float,
+    validated,
+)
 
 INF = float("inf")
 
@@ -71,26 +84,50 @@ class Profiles:
     dropout: np.ndarray
     straggler: np.ndarray
 
+    def __post_init__(self):
+        for name in (*PROFILE_FIELDS, "straggler"):
+            kind = "bool" if name == "straggler" else "float"
+            # speed and bandwidth may be inf (= instant); NaN is refused by validate()
+            a = check_array(name, getattr(self, name), ndim=1, kind=kind, finite=False)
+            if len(a) != len(self.speed):
+                raise ValueError(f"every profile field needs one entry per client: speed has "
+                                 f"{len(self.speed)}, {name} has {len(a)}")
+            object.__setattr__(self, name, a)
+        self.validate()
+
     @property
     def num_clients(self) -> int:
         return len(self.speed)
 
     def with_overrides(self, overrides: dict[int, dict]) -> Profiles:
         """A copy with some clients changed, e.g. ``{3: {"speed": 10.0, "latency_ms": 900}}``."""
+        if not isinstance(overrides, dict):
+            raise TypeError(f"overrides must be a dict client -> {{field: value}}, got "
+                            f"{type(overrides).__name__}")
         cols = {f: getattr(self, f).copy() for f in (*PROFILE_FIELDS, "straggler")}
         for i, changes in overrides.items():
-            if not 0 <= int(i) < self.num_clients:
-                raise ValueError(f"override client must be in [0, {self.num_clients - 1}], got {i}")
+            if isinstance(i, bool) or not isinstance(i, (int, np.integer)) \
+                    or not 0 <= int(i) < self.num_clients:
+                raise ValueError(f"override client must be in [0, {self.num_clients - 1}], "
+                                 f"got {i!r} in overrides")
+            if not isinstance(changes, dict):
+                raise TypeError(f"overrides[{i}] must be a dict field -> value, got "
+                                f"{type(changes).__name__}")
             for name, value in changes.items():
                 if name not in cols:
-                    raise ValueError(
-                        f"override field must be one of {PROFILE_FIELDS}, got {name!r}")
+                    raise ValueError(f"override field must be one of {PROFILE_FIELDS}, got "
+                                     f"{name!r} in overrides[{i}]")
+                where = f"overrides[{i}][{name!r}]"
+                if name == "straggler":
+                    if not isinstance(value, (bool, np.bool_)):
+                        raise TypeError(f"{where} must be True or False, got {value!r}")
+                else:
+                    value = check_float(where, value, allow_inf=True)
                 cols[name][int(i)] = value
-        out = Profiles(**cols)
-        out.validate()
-        return out
+        return Profiles(**cols)
 
     def validate(self) -> None:
+        """Check every field's range (``__post_init__`` does; raises naming the field)."""
         checks = {
             "speed": lambda a: a > 0, "latency_ms": lambda a: (a >= 0) & np.isfinite(a),
             "up_mbps": lambda a: a > 0, "down_mbps": lambda a: a > 0,
@@ -106,6 +143,14 @@ class Profiles:
                 raise ValueError(f"{name} must be {allowed[name]}, got {a[i]} for client {i}")
 
 
+# 5 standard normals per client, 7 profile columns, temporaries: bytes per client, roughly
+_BYTES_PER_CLIENT = 8 * 16
+
+
+@validated(num_clients=Int(1), preset=Choice(PRESET_NAMES),
+           latency_ms=Maybe(Real(0.0, 3_600_000.0)), latency_spread=Real(0.0, 5.0),
+           straggler_fraction=Real(0.0, 1.0), straggler_slowdown=Real(1.0, 1e9), seed=Seed(),
+           overrides=Maybe(Instance(dict)))
 def make_profiles(
     num_clients: int,
     preset: str = "mobile",
@@ -124,14 +169,16 @@ def make_profiles(
     (``0`` = every client equal). A random ``straggler_fraction`` of the clients compute
     ``straggler_slowdown`` times slower. Client ``i``'s draws are row ``i`` of one seeded
     stream, so adding clients never changes the others' profiles.
+
+    Args:
+        num_clients: ``>= 1`` (refused beyond the memory budget).
+        preset: ``ideal``, ``datacenter``, ``mobile`` or ``iot`` (:data:`PRESETS`).
+        latency_ms: mean one-way latency in ``[0, 3.6e6]`` ms, or ``None``.
+        latency_spread: in ``[0, 5]``; straggler_fraction: in ``[0, 1]``;
+        straggler_slowdown: in ``[1, 1e9]``; seed: integer in ``[0, 2**63)``;
+        overrides: optional ``{client: {field: value}}`` (:meth:`Profiles.with_overrides`).
     """
-    check_int("num_clients", num_clients, 1)
-    check_choice("system_preset", preset, PRESET_NAMES)
-    if latency_ms is not None:
-        check_float("latency_ms", latency_ms, 0.0)
-    check_float("latency_spread", latency_spread, 0.0, 5.0)
-    check_float("straggler_fraction", straggler_fraction, 0.0, 1.0)
-    check_float("straggler_slowdown", straggler_slowdown, 1.0)
+    check_budget("num_clients", num_clients, _BYTES_PER_CLIENT)
     p = PRESETS[preset]
     lat = p["latency_ms"] if latency_ms is None else float(latency_ms)
     # row i belongs to client i; rows are drawn in order, so more clients only append rows
@@ -153,7 +200,6 @@ def make_profiles(
         dropout=np.full(num_clients, p["dropout"]),
         straggler=straggler,
     )
-    out.validate()
     return out.with_overrides(overrides) if overrides else out
 
 
@@ -174,10 +220,44 @@ def transfer_seconds(nbytes, latency_ms, mbps) -> np.ndarray:
         np.asarray(mbps) * 1e6)
 
 
-def client_times(profiles: Profiles, clients, num_examples, epochs: int, bytes_down, bytes_up):
-    """``(t_down, t_comp, t_up)``, each ``(m,)`` seconds, for full work of ``clients``."""
+def times_of(profiles: Profiles, clients, num_examples, epochs: int, bytes_down, bytes_up):
+    """Kernel of :func:`client_times` (no checks; the round loops call it every round)."""
     c = np.asarray(clients, dtype=int)
     t_down = transfer_seconds(bytes_down, profiles.latency_ms[c], profiles.down_mbps[c])
     t_comp = epochs * np.asarray(num_examples, dtype=float) / profiles.speed[c]
     t_up = transfer_seconds(bytes_up, profiles.latency_ms[c], profiles.up_mbps[c])
     return t_down, t_comp, t_up
+
+
+MAX_BYTES = 1e18  # an exabyte: larger messages are refused, not timed
+
+
+@validated(profiles=Instance(Profiles), clients=Array(ndim=1, kind="int", low=0, min_len=0),
+           num_examples=Array(ndim=(0, 1), low=0.0, high=2.0**53, min_len=0),
+           epochs=Int(0, MAX_ITERATIONS), bytes_down=Real(0.0, MAX_BYTES),
+           bytes_up=Real(0.0, MAX_BYTES))
+def client_times(profiles: Profiles, clients, num_examples, epochs: int, bytes_down, bytes_up):
+    """``(t_down, t_comp, t_up)``, each ``(m,)`` seconds, for full work of ``clients``.
+
+    Args:
+        profiles: the :class:`Profiles`; clients: ``(m,)`` indices in ``[0, K)``;
+        num_examples: each client's examples ``(m,)`` (or one number for all), ``>= 0``;
+        epochs: passes over the data, in ``[0, 1e6]``;
+        bytes_down, bytes_up: message sizes in bytes, in ``[0, 1e18]``.
+
+    Raises:
+        ValueError: out-of-range clients, lengths that differ, or times beyond the float64
+            range (a speed or bandwidth too small for the work).
+    """
+    if clients.size and clients.max() >= profiles.num_clients:
+        raise ValueError(f"clients must lie in [0, {profiles.num_clients - 1}] (the clients of "
+                         f"profiles), got {clients.max()}")
+    if num_examples.ndim == 1 and len(num_examples) != len(clients):
+        raise ValueError(f"num_examples must have one entry per client in clients "
+                         f"({len(clients)}), got shape {num_examples.shape}")
+    with np.errstate(over="ignore"):
+        times = times_of(profiles, clients, num_examples, epochs, bytes_down, bytes_up)
+    if not all(np.isfinite(t).all() for t in times):
+        raise ValueError("client_times overflow float64: a speed or bandwidth of profiles is "
+                         "too small for num_examples/bytes_down/bytes_up")
+    return times

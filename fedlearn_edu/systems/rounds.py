@@ -18,10 +18,13 @@ from dataclasses import replace
 
 import numpy as np
 
+from .._validation import Instance, validated
 from ..core.client import steps_per_epoch
+from ..core.config import FedConfig
+from ..core.federation import Federation
 from ..core.loop import RoundHooks
-from .compression import compress_updates, compressed_bytes
-from .profiles import INF, Profiles, client_times
+from .compression import ClientMemory, compress_updates, compressed_bytes
+from .profiles import INF, Profiles, times_of
 from .timeline import DROPPED, LATE, OFFLINE, OK, PARTIAL, Timeline
 
 # How long the server waits in a synchronous round, by SystemsConfig.mode.
@@ -41,11 +44,31 @@ class SystemsRounds(RoundHooks):
     """The clock, the waiting rule and compression of ``config.systems`` for a federation.
 
     Args:
-        config: the ``FedConfig`` (with ``systems`` set); fed: its ``Federation``;
-        profiles: every client's :class:`Profiles`; timeline: the job log to fill.
+        config: the ``FedConfig``, with ``systems`` set to a synchronous mode (``sync``,
+            ``deadline``, ``fedprox``; the event-driven modes run in :mod:`.asynchronous`).
+        fed: its ``Federation`` (``config.num_clients`` clients).
+        profiles: every client's :class:`Profiles` (``config.num_clients`` of them).
+        timeline: the job log to fill.
+
+    Raises:
+        TypeError, ValueError: wrong types, no or asynchronous ``config.systems``, sizes that
+            disagree with ``config.num_clients``.
     """
 
+    @validated(config=Instance(FedConfig), fed=Instance(Federation),
+               profiles=Instance(Profiles), timeline=Instance(Timeline))
     def __init__(self, config, fed, profiles: Profiles, timeline: Timeline):
+        if config.systems is None or config.systems.mode not in WAIT_RULES:
+            mode = None if config.systems is None else config.systems.mode
+            raise ValueError(f"config.systems must be a SystemsConfig with a synchronous mode "
+                             f"{tuple(WAIT_RULES)}, got mode {mode!r}")
+        K = config.num_clients
+        if len(fed.counts) != K:
+            raise ValueError(f"fed must have config.num_clients={K} clients, got "
+                             f"{len(fed.counts)}")
+        if profiles.num_clients != K:
+            raise ValueError(f"profiles must describe config.num_clients={K} clients, got "
+                             f"{profiles.num_clients}")
         self.config, self.settings, self.fed = config, config.systems, fed
         self.profiles, self.timeline = profiles, timeline
         self.rng = np.random.default_rng(np.random.SeedSequence([config.seed, 0x5157, 1]))
@@ -53,7 +76,7 @@ class SystemsRounds(RoundHooks):
         s = self.settings
         self.up_msg = compressed_bytes(s.compression, fed.num_params, s.topk_fraction)
         self.deadline = s.deadline_s if s.mode in ("deadline", "fedprox") else INF
-        self.residuals: dict = {}
+        self.memory = ClientMemory(config.seed)  # error feedback, rounding streams
         self.clock = 0.0
         self._round: dict = {}
 
@@ -65,7 +88,7 @@ class SystemsRounds(RoundHooks):
         n = fed.counts[sel]
         epochs = local_epochs(self.config)
         full_steps = epochs * steps_per_epoch(n, self.config.batch_size)
-        td, tc, tu = client_times(p, sel, n, epochs, self.msg, self.up_msg)
+        td, tc, tu = times_of(p, sel, n, epochs, self.msg, self.up_msg)
         status = np.where(online, OK, OFFLINE)
         steps = full_steps.copy()
         too_slow = online & (td + tc + tu > self.deadline)
@@ -94,7 +117,7 @@ class SystemsRounds(RoundHooks):
         if self.settings.compression == "none":
             return results
         base = 0.0 if self.fed.strategy.client_returns == "gradient" else w
-        deltas, _ = compress_updates(self.settings, results - base, clients, self.residuals)
+        deltas, _ = compress_updates(self.settings, results - base, clients, self.memory)
         return base + deltas
 
     def finish(self, r: int, record):

@@ -22,9 +22,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._validation import MEMORY_BUDGET_BYTES, Int, Maybe, Real, Seed, validated
 from ..core.data import Dataset
 
 
+@validated(alpha=Real(0.0, 100.0), beta=Real(0.0, 100.0), num_devices=Int(1, 10_000),
+           n_features=Int(1, 100_000), n_classes=Int(2, 10_000),
+           max_samples=Maybe(Int(2, 10**9)), train_fraction=Real(0.0, 1.0, True, True),
+           seed=Seed())
 def synthetic_fedprox(
     alpha: float = 1.0,
     beta: float = 1.0,
@@ -39,25 +44,39 @@ def synthetic_fedprox(
     """Generate Synthetic(alpha, beta).
 
     Args:
-        alpha, beta: model and data heterogeneity (0 = every device alike).
-        max_samples: optional cap on any device's size (the log-normal tail reaches tens of
-            thousands; a cap keeps notebooks fast; ``None`` = as in the paper).
-        seed: everything random derives from it.
+        alpha, beta: model and data heterogeneity in ``[0, 100]`` (0 = every device alike;
+            the paper uses 0, 0.5 and 1).
+        num_devices: devices in ``[1, 10000]`` (30 in the paper).
+        n_features: input dimension in ``[1, 100000]``; n_classes: in ``[2, 10000]``.
+        max_samples: optional cap ``>= 2`` on any device's size (the log-normal tail reaches
+            tens of thousands; a cap keeps notebooks fast; ``None`` = as in the paper).
+        train_fraction: share of each device's examples kept for training, in ``(0, 1)``;
+            every device must keep at least one.
+        seed: everything random derives from it, an integer in ``[0, 2**63)``.
 
     Returns:
         ``(dataset, parts)``: a :class:`Dataset` whose training rows are grouped by device
         and ``parts``, one index array per device into ``dataset.X_train``.
+
+    Raises:
+        ValueError: a parameter out of range; a dataset that would need more than the
+            memory budget (1 GiB); a device left without training examples.
     """
-    if alpha < 0 or beta < 0:
-        raise ValueError(f"alpha and beta must be >= 0, got alpha={alpha}, beta={beta}")
-    if num_devices < 1:
-        raise ValueError(f"num_devices must be >= 1, got {num_devices}")
-    if not 0.0 < train_fraction < 1.0:
-        raise ValueError(f"train_fraction must be in (0, 1), got {train_fraction}")
     rng = np.random.default_rng(seed)
     sizes = rng.lognormal(4, 2, num_devices).astype(int) + 50
     if max_samples is not None:
         sizes = np.minimum(sizes, int(max_samples))
+    need = 8 * (int(sizes.sum()) * (2 * n_features + n_classes) + n_features * n_classes)
+    if need > MEMORY_BUDGET_BYTES:
+        raise ValueError(f"synthetic_fedprox(num_devices={num_devices}, n_features="
+                         f"{n_features}, n_classes={n_classes}, max_samples={max_samples}) "
+                         f"would need {need / 2**30:.1f} GiB, more than the "
+                         f"{MEMORY_BUDGET_BYTES / 2**30:.0f} GiB a call may allocate; lower "
+                         f"num_devices, n_features, n_classes or max_samples")
+    if int(train_fraction * sizes.min()) < 1:
+        raise ValueError(f"train_fraction={train_fraction} of the smallest device "
+                         f"({sizes.min()} examples, max_samples={max_samples}) keeps no "
+                         f"training example; raise train_fraction or max_samples")
     mean_w = rng.normal(0, alpha, num_devices)
     mean_x = rng.normal(rng.normal(0, beta, num_devices)[:, None], 1, (num_devices, n_features))
     sd_x = np.arange(1, n_features + 1) ** -0.6  # sqrt of the diagonal covariance j^-1.2
