@@ -333,7 +333,7 @@ def test_new_public_names_are_exported():
     (lambda: systems.make_profiles(3, overrides={"a": {}}), "overrides"),
     (lambda: systems.make_profiles(3, overrides={0: {"speed": "fast"}}), "overrides"),
     (lambda: systems.synthetic_fedprox(num_devices=10**12), "num_devices"),
-    (lambda: systems.synthetic_fedprox(num_devices=5000), "num_devices"),  # > 1 GiB
+    (lambda: systems.synthetic_fedprox(num_devices=10_000), "num_devices"),  # > 1 GiB
     (lambda: systems.synthetic_fedprox(n_features=1e9), "n_features"),
     (lambda: systems.synthetic_fedprox(max_samples=2, train_fraction=0.4), "train_fraction"),
     (lambda: systems.topk_decompress([0], [1.0], 10**12), "p"),

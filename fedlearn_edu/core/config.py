@@ -25,7 +25,14 @@ from typing import ClassVar
 
 from .._validation import Choice, Int, Real, validate_fields
 from .aggregate import AGGREGATORS
-from .data import DATASET_NAMES, PARTITION_NAMES, check_test_size, train_size
+from .data import (
+    DATASET_NAMES,
+    MAX_USERS,
+    PARTITION_NAMES,
+    USER_DATASETS,
+    check_test_size,
+    train_size,
+)
 from .models import MODEL_NAMES
 from .strategies import STRATEGIES
 
@@ -40,6 +47,7 @@ DEFAULT_MODEL = {
     "iris": "softmax",
     "diabetes": "linear",
     "synthetic": "linear",
+    "fedprox_synthetic": "softmax",
 }
 REGRESSION_DATASETS = ("diabetes", "synthetic")
 
@@ -159,7 +167,16 @@ class FedConfig:
         self._check_model()
         check_test_size(self.dataset, self.test_size)
         n_train = train_size(self.dataset, self.test_size)
-        if self.num_clients > n_train:
+        natural = self.partition == "natural"
+        if natural and self.dataset not in USER_DATASETS:
+            raise ValueError(f"partition='natural' gives every user of the dataset its own "
+                             f"client; {self.dataset!r} has no users (datasets with users: "
+                             f"{tuple(USER_DATASETS)}); use 'iid', 'dirichlet', 'shards' or "
+                             f"'quantity'")
+        if natural and self.num_clients > MAX_USERS:
+            raise ValueError(f"num_clients must be <= {MAX_USERS} users of {self.dataset!r}, "
+                             f"got {self.num_clients}")
+        if not natural and self.num_clients > n_train:
             raise ValueError(f"num_clients must be <= the {n_train} training examples of "
                              f"{self.dataset!r}, got {self.num_clients}")
         if self.partition == "shards" and self.num_clients * self.shards_per_client > n_train:

@@ -11,12 +11,12 @@ here, where they used to live).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 
-from .._validation import Choice, Int, Real, check_array, check_int, validated
+from .._validation import Choice, Int, Maybe, Real, validated
+from .dataset import Dataset
 from .partitions import (  # noqa: F401 - handed on: their old home
     PARTITION_NAMES,
     label_histogram,
@@ -27,7 +27,14 @@ from .partitions import (  # noqa: F401 - handed on: their old home
     partition_shards,
 )
 
-DATASET_NAMES = ("digits", "breast_cancer", "wine", "iris", "diabetes", "synthetic")
+DATASET_NAMES = ("digits", "breast_cancer", "wine", "iris", "diabetes", "synthetic",
+                 "fedprox_synthetic")
+# Datasets made of users (LEAF's idea): their "natural" partition gives each user a client.
+# fedprox_synthetic is the FedProx paper's Synthetic(1, 1) (Li et al. 2020, Section 5.1), user
+# sizes capped at 200 so that 10,000 users fit in memory (about 1.2 M rows).
+USER_DATASETS = {"fedprox_synthetic": dict(alpha=1.0, beta=1.0, max_samples=200)}
+MAX_USERS = 10_000
+DEFAULT_USERS = 30  # the paper's number of devices
 
 # Total number of rows of each dataset; used to validate configs without loading.
 DATASET_SIZES = {
@@ -37,57 +44,11 @@ DATASET_SIZES = {
     "iris": 150,
     "diabetes": 442,
     "synthetic": 1000,
+    "fedprox_synthetic": 50 * DEFAULT_USERS,  # at least 50 per user; the size grows with users
 }
 # Number of classes (1 = regression): a stratified split needs each class in both parts.
 DATASET_CLASSES = {"digits": 10, "breast_cancer": 2, "wine": 3, "iris": 3, "diabetes": 1,
-                   "synthetic": 1}
-
-
-@dataclass(frozen=True)
-class Dataset:
-    """A standardised train/test split.
-
-    Attributes:
-        name: dataset name.
-        X_train: ``(n_train, d)``; X_test: ``(n_test, d)``.
-        y_train: ``(n_train,)``; y_test: ``(n_test,)`` int labels or float targets.
-        n_classes: number of classes, 1 for regression.
-    """
-
-    name: str
-    X_train: np.ndarray
-    y_train: np.ndarray
-    X_test: np.ndarray
-    y_test: np.ndarray
-    n_classes: int
-
-    def __post_init__(self):
-        if not isinstance(self.name, str):
-            raise TypeError(f"name must be a string, got {self.name!r}")
-        check_int("n_classes", self.n_classes, 1, 100_000)
-        kind = "real" if self.n_classes == 1 else "int"
-        X = check_array("X_train", self.X_train, ndim=2)
-        y = check_array("y_train", self.y_train, ndim=1, kind=kind, length=len(X),
-                        like="row of X_train")
-        Xt = check_array("X_test", self.X_test, ndim=2, min_len=0)
-        yt = check_array("y_test", self.y_test, ndim=1, kind=kind, min_len=0, length=len(Xt),
-                         like="row of X_test")
-        if Xt.shape[1] != X.shape[1]:
-            raise ValueError(f"X_test must have X_train's {X.shape[1]} columns, got {Xt.shape}")
-        for name, labels in (("y_train", y), ("y_test", yt)):
-            if self.n_classes > 1 and len(labels) and not 0 <= labels.min() <= labels.max() \
-                    < self.n_classes:
-                raise ValueError(f"{name} must hold labels in [0, {self.n_classes - 1}]")
-        for name, value in (("X_train", X), ("y_train", y), ("X_test", Xt), ("y_test", yt)):
-            object.__setattr__(self, name, value)
-
-    @property
-    def n_features(self) -> int:
-        return self.X_train.shape[1]
-
-    @property
-    def task(self) -> str:
-        return "regression" if self.n_classes == 1 else "classification"
+                   "synthetic": 1, "fedprox_synthetic": 10}
 
 
 def train_size(name: str, test_size: float = 0.25) -> int:
@@ -99,6 +60,11 @@ def train_size(name: str, test_size: float = 0.25) -> int:
 def check_test_size(name: str, test_size: float) -> None:
     """Raise ``ValueError`` unless the split leaves every class in both the train and the
     test part (at least one row each for regression)."""
+    if name in USER_DATASETS:  # each user keeps int((1 - test_size) n_u) of its >= 50 rows
+        if int((1 - test_size) * 50) < 1:
+            raise ValueError(f"test_size={test_size} leaves a 50-example user of {name!r} no "
+                             f"training example; use test_size <= 0.98")
+        return
     n, k = DATASET_SIZES[name], DATASET_CLASSES[name]
     n_test = n - train_size(name, test_size)
     if min(n_test, n - n_test) < k:
@@ -154,16 +120,37 @@ def _raw(name: str) -> tuple[np.ndarray, np.ndarray, int]:
 
 
 @validated(name=Choice(DATASET_NAMES), test_size=Real(0.0, 1.0, low_open=True, high_open=True),
-           seed=Int(0, 2**32 - 1))
-def load_dataset(name: str = "digits", test_size: float = 0.25, seed: int = 0) -> Dataset:
+           seed=Int(0, 2**32 - 1), num_users=Maybe(Int(1, MAX_USERS)))
+def load_dataset(name: str = "digits", test_size: float = 0.25, seed: int = 0,
+                 num_users: int | None = None) -> Dataset:
     """Load, split (stratified for classification) and standardise a bundled dataset.
 
     The result is cached and its arrays are read-only, so callers cannot corrupt it.
+    ``num_users`` (default 30) is for the datasets made of users (``"fedprox_synthetic"``):
+    that many users are generated (from ``seed``), each keeping ``1 - test_size`` of its
+    examples for training and giving the rest to the shared test set.
 
     Raises:
         ValueError: unknown ``name`` or ``test_size`` outside (0, 1).
     """
+    if name in USER_DATASETS:
+        check_test_size(name, test_size)
+        return _load_users(name, float(test_size), int(seed),
+                           DEFAULT_USERS if num_users is None else int(num_users))
+    if num_users is not None:
+        raise ValueError(f"num_users is for datasets made of users {tuple(USER_DATASETS)}, "
+                         f"not {name!r}")
     return _load_dataset(name, float(test_size), int(seed))
+
+
+@lru_cache(maxsize=2)  # a 10,000-user population is ~0.6 GB: keep few
+def _load_users(name: str, test_size: float, seed: int, num_users: int) -> Dataset:
+    from .synthetic_users import synthetic_fedprox
+
+    data, parts = synthetic_fedprox(**USER_DATASETS[name], num_devices=num_users,
+                                    train_fraction=1.0 - test_size, seed=seed)
+    return Dataset(name, data.X_train, data.y_train, data.X_test, data.y_test,
+                   data.n_classes, users=tuple(parts))
 
 
 @lru_cache(maxsize=32)

@@ -11,8 +11,6 @@ Two ways to build one:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from .._validation import (
@@ -24,45 +22,21 @@ from .._validation import (
     Pair,
     Seed,
     Sequence,
-    check_choice,
-    check_float,
-    check_int,
     validated,
 )
 from .client import sgd_steps
 from .config import FedConfig
-from .data import Dataset, load_dataset, partition
+from .data import USER_DATASETS, Dataset, load_dataset, partition
+from .evaluation import evaluation_rows
 from .models import Model, make_model
-from .stack import ClientStack, pad_clients
+from .stack import ClientStack, chunked_stacks, pad_clients
 from .strategies import FedAvg, make_strategy
+from .training import LocalTraining, check_parts
 
 BYTES_PER_PARAM = 8  # float64 on the wire (also for float32 runs: the message format is fixed)
 FLOAT64 = np.dtype(np.float64)
-
-
-def _check_parts(parts, n: int) -> None:
-    """Given parts must be disjoint index arrays into the ``n`` training rows."""
-    flat = np.concatenate(parts)
-    if flat.min() < 0 or flat.max() >= n or len(np.unique(flat)) != len(flat):
-        raise ValueError(f"parts must be disjoint index arrays into the {n} training rows")
-
-
-@dataclass(frozen=True)
-class LocalTraining:
-    """What a client does with the global model each round (FedAvg's local SGD)."""
-
-    epochs: int = 5
-    batch_size: int = 32
-    lr: float = 0.1
-    mu: float = 0.0  # FedProx proximal strength
-    engine: str = "batched"  # "batched" (all clients in one NumPy kernel) or "loop"
-
-    def __post_init__(self):
-        check_int("epochs", self.epochs, 1, 10_000)
-        check_int("batch_size", self.batch_size, 1)
-        check_float("lr", self.lr, 0.0, low_open=True)
-        check_float("mu", self.mu, 0.0)
-        check_choice("engine", self.engine, ("batched", "loop"))
+# Pad every client once when the padded layout fits in this; else gather per round.
+STACK_BUDGET_BYTES = 256 * 2**20
 
 
 class Federation:
@@ -84,9 +58,19 @@ class Federation:
                parts=Maybe(Sequence(Array(ndim=1, kind="int"), 1)))
     def __init__(self, config: FedConfig, data: Dataset | None = None, *,
                  parts: list[np.ndarray] | None = None):
-        data = data if data is not None else load_dataset(config.dataset, config.test_size)
+        natural = config.partition == "natural"
+        if data is None:
+            users = config.num_clients if natural else None
+            data = load_dataset(config.dataset, config.test_size, num_users=users) \
+                if config.dataset in USER_DATASETS else load_dataset(config.dataset,
+                                                                      config.test_size)
         model = make_model(config.resolved_model, data.n_features, data.n_classes, config.l2)
         part_ss, sample_ss, client_ss = np.random.SeedSequence(config.seed).spawn(3)
+        if parts is None and natural:
+            if data.users is None or len(data.users) != config.num_clients:
+                raise ValueError(f"partition='natural' needs data with num_clients="
+                                 f"{config.num_clients} users")
+            parts = list(data.users)
         if parts is None:
             parts = partition(data.y_train, config.num_clients, config.partition,
                               alpha=config.dirichlet_alpha,
@@ -96,7 +80,7 @@ class Federation:
             raise ValueError(f"parts must have num_clients={config.num_clients} entries, "
                              f"got {len(parts)}")
         else:
-            _check_parts(parts, len(data.y_train))
+            check_parts(parts, len(data.y_train))
         strategy = make_strategy(config.strategy, config.clients_per_round, config.lr,
                                  config.aggregator, config.aggregator_f)
         training = LocalTraining(config.local_epochs, config.batch_size, config.lr, config.mu,
@@ -145,7 +129,8 @@ class Federation:
         self._pad()
         self.client_rngs, self.sample_rng = client_rngs, sample_rng
         self._stack: ClientStack | None = None
-        self._eval_rows: tuple[np.ndarray, np.ndarray] | None = None
+        self._eval_rows: tuple | None = None
+        self._train_rows: tuple | None = None
 
     @property
     def num_clients(self) -> int:
@@ -163,6 +148,9 @@ class Federation:
     @property
     def stack(self) -> ClientStack:
         """The batched engine's layout of ``X, y, counts``, rebuilt when they are replaced."""
+        if self.lazy:
+            raise RuntimeError("this federation is too large to pad every client at once; "
+                               "train() gathers the selected clients")
         st = self._stack
         if st is None or st.X is not self.X or st.y is not self.y or st.counts is not self.counts:
             st = self._stack = ClientStack(self.X, self.y, self.counts)
@@ -171,13 +159,39 @@ class Federation:
     def replace_data(self, data: Dataset) -> None:
         """Use ``data`` (same rows, e.g. poisoned labels) from now on."""
         self.data = data
+        self._eval_rows = self._train_rows = None
         self._pad()
-        self._eval_rows = None
 
     def _pad(self) -> None:
-        X, y, self.counts = pad_clients(self.data.X_train, self.data.y_train, self.parts)
+        """Lay the clients out for the batched engine: all of them padded once when that fits
+        in :data:`STACK_BUDGET_BYTES`, else (thousands of clients, power-law sizes) only the
+        clients selected in a round, gathered when they train."""
+        self.counts = np.array([len(p) for p in self.parts])
+        d = self.data.X_train.shape[1]
+        full = len(self.parts) * int(self.counts.max()) * (d + 1) * self.dtype.itemsize
+        self.lazy = full > STACK_BUDGET_BYTES
+        self.X = self.y = None
+        if self.lazy:
+            return
+        X, y, _ = pad_clients(self.data.X_train, self.data.y_train, self.parts)
         self.X = X.astype(self.dtype, copy=False)
         self.y = y.astype(self.dtype, copy=False) if y.dtype.kind == "f" else y
+
+    def _rows(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The evaluation rows (made once): ``(X, y, y_test)``, test rows first."""
+        if self._eval_rows is None:
+            self._eval_rows = evaluation_rows(self.data, self.dtype)
+        return self._eval_rows
+
+    def _gathered(self, selected: np.ndarray):
+        """``(stacks, positions)`` for a lazy layout: the selected clients in chunks that fit
+        the budget, sorted by size (little padding); ``positions`` maps back to ``selected``."""
+        if self._train_rows is None:  # every client's rows, in the run's precision
+            y = self.data.y_train
+            self._train_rows = (self.data.X_train.astype(self.dtype, copy=False),
+                                y.astype(self.dtype, copy=False) if y.dtype.kind == "f" else y)
+        X, y = self._train_rows
+        return chunked_stacks(X, y, self.parts, selected, self.counts, STACK_BUDGET_BYTES)
 
     def client_data(self, i: int) -> tuple[np.ndarray, np.ndarray]:
         """Client ``i``'s own ``(X_i, y_i)``, in the run's precision."""
@@ -207,8 +221,15 @@ class Federation:
             if loop:
                 return np.stack([model.grad(W[j], *self.client_data(i))
                                  for j, i in enumerate(selected)])
-            mask = np.arange(self.X.shape[1])[None, :] < self.counts[selected, None]
-            return model.grad_batched(W, self.X[selected], self.y[selected], mask)
+            if self.lazy:
+                Xs, ys, counts = pad_clients(self.data.X_train, self.data.y_train,
+                                             [self.parts[i] for i in selected])
+                Xs = Xs.astype(self.dtype, copy=False)
+                ys = ys.astype(self.dtype, copy=False) if ys.dtype.kind == "f" else ys
+            else:
+                Xs, ys, counts = self.X[selected], self.y[selected], self.counts[selected]
+            mask = np.arange(Xs.shape[1])[None, :] < counts[:, None]
+            return model.grad_batched(W, Xs, ys, mask)
         opts = dict(epochs=t.epochs, batch_size=t.batch_size, lr=t.lr, mu=t.mu)
         if loop:
             return np.stack([
@@ -216,6 +237,14 @@ class Federation:
                           max_steps=None if max_steps is None else int(max_steps[j]), **opts)
                 for j, i in enumerate(selected)
             ])
+        if self.lazy:
+            out = np.empty_like(W)
+            for stack, pos in self._gathered(selected):
+                out[pos] = stack.local_sgd(
+                    model, W[pos], np.arange(len(pos)), rngs=[self.client_rngs[i] for i in
+                                                            selected[pos]],
+                    max_steps=None if max_steps is None else np.asarray(max_steps)[pos], **opts)
+            return out
         return self.stack.local_sgd(model, W, selected,
                                     rngs=[self.client_rngs[i] for i in selected],
                                     max_steps=max_steps, **opts)
@@ -224,7 +253,9 @@ class Federation:
         """``(test_accuracy, test_loss, train_loss)`` of global parameters ``w``.
 
         ``train_loss`` is the federated objective ``sum_i (n_i / n) f_i(w)``, which equals
-        the mean loss over the union of all clients' training data.
+        the mean loss over the union of all clients' training data. Above
+        :data:`~fedlearn_edu.core.evaluation.EVAL_ROWS` rows (thousands of users) all three
+        are measured on a fixed uniform sample of the rows (see :mod:`.evaluation`).
         """
         d, m = self.data, self.model
         if not np.all(np.isfinite(w)):
@@ -233,11 +264,9 @@ class Federation:
             acc = m.score(w, d.X_test, d.y_test) if len(d.y_test) else float("nan")
             test = m.loss(w, d.X_test, d.y_test) if len(d.y_test) else float("nan")
             return float(acc), float(test), float(m.loss(w, d.X_train, d.y_train))
-        if self._eval_rows is None:  # test and train rows stacked: one product per round
-            self._eval_rows = (np.concatenate([d.X_test, d.X_train]).astype(self.dtype),
-                               np.concatenate([d.y_test, d.y_train]))
+        X, y, y_test = self._rows()  # test and train rows stacked: one product per round
         w = np.asarray(w, dtype=self.dtype)
-        n_test, penalty = len(d.y_test), m.penalty(w)
-        pred, losses = m.predict_and_losses(w, *self._eval_rows, n_predict=n_test)
-        return (m.score_predictions(pred, d.y_test),
+        n_test, penalty = len(y_test), m.penalty(w)
+        pred, losses = m.predict_and_losses(w, X, y, n_predict=n_test)
+        return (m.score_predictions(pred, y_test),
                 float(losses[:n_test].mean() + penalty), float(losses[n_test:].mean() + penalty))

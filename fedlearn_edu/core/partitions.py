@@ -21,7 +21,7 @@ from .._validation import (
     validated,
 )
 
-PARTITION_NAMES = ("iid", "dirichlet", "shards", "quantity")
+PARTITION_NAMES = ("iid", "dirichlet", "shards", "quantity", "natural")
 LABELS = Array(ndim=1, kind="real")
 CLIENTS = Int(1, 10**6)
 ALPHA = Real(0.0, low_open=True)
@@ -158,7 +158,8 @@ def partition(
         return partition_shards(y, num_clients, shards_per_client, rng)
     if method == "quantity":
         return partition_quantity(n, num_clients, alpha, rng)
-    raise AssertionError(method)  # unreachable: method was checked
+    raise ValueError("method='natural' is the dataset's own users, not a split of y: use "
+                     "Dataset.users (load_dataset('fedprox_synthetic', num_users=...))")
 
 
 @validated(y=Array(ndim=1, kind="int", low=0), parts=Sequence(Array(ndim=1, kind="int"), 1),

@@ -38,6 +38,24 @@ class ClientStack:
         self.rows[:, :d] = X.reshape(K * self.n_max, d)
         self.targets = np.asarray(y).reshape(-1)
 
+    @classmethod
+    def of_parts(cls, X: np.ndarray, y: np.ndarray, parts: list[np.ndarray]) -> ClientStack:
+        """The stack of the clients ``parts`` (index arrays into ``X: (n, d)``, ``y: (n,)``),
+        gathered straight into the kernel's row layout in ``X``'s precision (one copy)."""
+        counts = np.array([len(p) for p in parts])
+        n_max, d = int(counts.max()), X.shape[1]
+        check_budget("parts", len(parts) * n_max * (d + 1), X.dtype.itemsize)
+        st = cls.__new__(cls)
+        st.X = st.y = None
+        st.counts, st.n_max = counts, n_max
+        st.rows = np.zeros((len(parts) * n_max, d + 1), dtype=X.dtype)
+        st.rows[:, d] = 1.0  # the bias column
+        st.targets = np.zeros(len(parts) * n_max, dtype=y.dtype)
+        for i, p in enumerate(parts):
+            st.rows[i * n_max: i * n_max + len(p), :d] = X[p]
+            st.targets[i * n_max: i * n_max + len(p)] = y[p]
+        return st
+
     def local_sgd(
         self,
         model: Model,
@@ -170,6 +188,24 @@ def _from_kernel_layout(model: Model, V: np.ndarray) -> np.ndarray:
     W[:, : k * (d1 - 1)] = V[:, :, :-1].reshape(m, -1)
     W[:, k * (d1 - 1) :] = V[:, :, -1]
     return W
+
+
+def chunked_stacks(X, y, parts, selected, counts, budget: int):
+    """The ``selected`` clients' stacks in chunks of at most ``budget`` bytes each, clients
+    sorted by size so that a chunk pads little. Returns ``[(stack, positions)]`` with
+    ``positions`` the chunk's places in ``selected``."""
+    order = np.argsort(counts[selected], kind="stable")
+    per_row = (X.shape[1] + 1) * X.dtype.itemsize * 3  # rows, the epoch buffer, targets
+    out, start = [], 0
+    while start < len(order):
+        stop = start + 1
+        while stop < len(order) and (stop + 1 - start) * int(
+                counts[selected[order[stop]]]) * per_row <= budget:
+            stop += 1
+        chunk = order[start:stop]
+        out.append((ClientStack.of_parts(X, y, [parts[i] for i in selected[chunk]]), chunk))
+        start = stop
+    return out
 
 
 @validated(X=Array(ndim=2), y=Array(ndim=1, kind="real"),
