@@ -35,10 +35,12 @@ def measure(num_clients: int, fraction: float) -> dict:
                     client_fraction=fraction, rounds=ROUNDS, lr=0.01, dtype="float32")
     fed = Federation(cfg)
     setup = time.perf_counter() - t0
-    times, t = [], time.perf_counter()
-    for rec, _ in run_rounds(fed, ROUNDS):
+    times, records, t = [], [], time.perf_counter()
+    for record, _ in run_rounds(fed, ROUNDS):
         times.append(time.perf_counter() - t)
+        records.append(record)
         t = time.perf_counter()
+    rec = records[-1]
     return dict(setup=setup, first=times[0], round=statistics.median(times[1:]),
                 training=len(rec.participants), accuracy=rec.test_accuracy,
                 peak_gib=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20)
@@ -59,7 +61,7 @@ def main() -> int:
         ok = "" if target is None else ("  ok" if r["round"] <= target else "  MISSED")
         peak_ok = "ok" if r["peak_gib"] < PEAK_TARGET_GIB else "MISSED"
         print(f"{k:>8} {r['training']:>8} {r['setup']:>9.2f} {r['first']:>11.2f} "
-              f"{r['round']:>8.3f} {('<= %gs' % target) if target else '':>7}{ok} "
+              f"{r['round']:>8.3f} {f'<= {target:g}s' if target else '':>7}{ok} "
               f"{r['peak_gib']:>6.2f} (< {PEAK_TARGET_GIB:g}: {peak_ok})")
         per_training.append((r["training"], r["round"]))
     (m0, t0), (m1, t1), (m2, t2) = per_training[2:]

@@ -47,8 +47,8 @@ def synthetic_fedprox(
     """Generate Synthetic(alpha, beta).
 
     Args:
-        alpha, beta: model and data heterogeneity in ``[0, 100]`` (0 = every device alike;
-            the paper uses 0, 0.5 and 1).
+        alpha, beta: "model" and data heterogeneity in ``[0, 100]`` (see the note above on
+            ``alpha``; the paper uses 0, 0.5 and 1).
         num_devices: devices in ``[1, 10000]`` (30 in the paper).
         n_features: input dimension in ``[1, 100000]``; n_classes: in ``[2, 10000]``.
         max_samples: optional cap ``>= 2`` on any device's size (the log-normal tail reaches
