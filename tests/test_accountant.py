@@ -171,7 +171,7 @@ def test_accountant_accumulates_and_grows():
     (lambda: compute_rdp(1.5, 1.0, 1), "q must be"),
     (lambda: compute_rdp(0.1, -1.0, 1), "noise_multiplier must be"),
     (lambda: compute_rdp(0.1, 1.0, -3), "steps must be"),
-    (lambda: compute_rdp(0.1, 1.0, 1, [1.0]), "alpha must be"),
+    (lambda: compute_rdp(0.1, 1.0, 1, [1.0]), "orders must be"),
     (lambda: rdp_to_epsilon([2, 3], [0.1], 1e-5), "same shape"),
     (lambda: rdp_to_epsilon([2], [0.1], 0.0), "delta must be"),
     (lambda: rdp_to_epsilon([2], [0.1], 1e-5, "loose"), "conversion must be"),

@@ -29,7 +29,7 @@ def test_model_poisoning_formulas():
     assert G.std() == pytest.approx(2.0, rel=0.02)
     with pytest.raises(ValueError, match="kind must be"):
         poison_updates(U, "label_flip", 1.0, rng)
-    with pytest.raises(ValueError, match="attack_scale"):
+    with pytest.raises(ValueError, match="scale must be"):
         poison_updates(U, "scale", 0.0, rng)
 
 

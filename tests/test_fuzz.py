@@ -93,7 +93,9 @@ def nonfinite_paths(obj, nan_ok=(), path="result", depth=0, seen=None) -> list[s
         return []
     if isinstance(obj, (bool, np.bool_, str, bytes, type(None), types.FunctionType)):
         return []
-    if isinstance(obj, (int, float, np.number)):
+    if isinstance(obj, int):  # a Python int of any size is finite
+        return []
+    if isinstance(obj, (float, np.number)):
         return [] if np.isfinite(obj) else [path]
     if isinstance(obj, np.ndarray):
         if obj.dtype.kind in "fc" and not np.isfinite(obj).all():

@@ -97,5 +97,5 @@ def test_deterministic_and_validated():
         secure_sum(X, 2, drop_before_upload=[7])
     with pytest.raises(ValueError, match="both"):
         secure_sum(X, 2, drop_before_upload=[1], drop_before_unmask=[1])
-    with pytest.raises(ValueError, match=r"X must be \(n, p\)"):
+    with pytest.raises(ValueError, match=r"X must be a 2-D array"):
         secure_sum(np.zeros(3), 2)

@@ -3,7 +3,8 @@
 Datasets: scikit-learn's bundled ``digits``, ``breast_cancer``, ``wine``, ``iris`` and
 ``diabetes`` (regression), plus ``synthetic``: the article's linear task
 ``y = X w_true + noise`` with ``X ~ U[0, 1)^(n x 10)``.
-Features are standardised with statistics of the training split only.
+Features are standardised with statistics of the training split only; ``fedprox_synthetic``
+(the FedProx paper's users, see :data:`USER_DATASETS`) keeps the paper's raw features.
 
 The ways to split a training set across clients live in :mod:`.partitions` (handed on
 here, where they used to live).
@@ -52,7 +53,8 @@ DATASET_CLASSES = {"digits": 10, "breast_cancer": 2, "wine": 3, "iris": 3, "diab
 
 
 def train_size(name: str, test_size: float = 0.25) -> int:
-    """Number of training rows ``load_dataset(name, test_size=...)`` will return."""
+    """Number of training rows ``load_dataset(name, test_size=...)`` will return (for a
+    dataset made of users, a lower bound: every user has at least 50 rows)."""
     n = DATASET_SIZES[name]
     return n - int(np.ceil(test_size * n))
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validation import check_array, check_int
+from .._validation import Array, Sequence, check_array, check_int
 
 
 @dataclass(frozen=True)
@@ -50,9 +50,8 @@ class Dataset:
         for name, value in (("X_train", X), ("y_train", y), ("X_test", Xt), ("y_test", yt)):
             object.__setattr__(self, name, value)
         if self.users is not None:
-            users = tuple(check_array(f"users[{i}]", u, ndim=1, kind="int", low=0,
-                                      high=len(X) - 1) for i, u in enumerate(self.users))
-            object.__setattr__(self, "users", users)
+            rule = Sequence(Array(ndim=1, kind="int", low=0, high=len(X) - 1), 1)
+            object.__setattr__(self, "users", tuple(rule.check("users", self.users)))
 
     @property
     def n_features(self) -> int:

@@ -7,19 +7,31 @@ Put them in a run with ``FedConfig(dp=DPConfig(noise_multiplier=1.0, clip_norm=0
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import ClassVar
 
 from .._validation import Choice, Int, Real
 from ..core.config import REGRESSION_DATASETS, Settings
+from ..core.models import MAX_CLASSES
 
 # Allowed names, declared beside the fields; a test checks them against attacks.py.
-MODEL_ATTACK_NAMES = ("sign_flip", "scale", "gaussian")
+MODEL_ATTACK_NAMES = ("sign_flip", "scale", "gaussian", "nonfinite")
 DATA_ATTACK_NAMES = ("label_flip", "backdoor")
 
 
+class _Canonical(Settings):
+    """Settings whose ``Real`` fields are stored as ``float`` once checked (``scale=4`` and
+    ``scale=4.0`` are the same config; a huge integer becomes its float)."""
+
+    def __post_init__(self):
+        super().__post_init__()
+        for f in fields(self):
+            if isinstance(self.CONSTRAINTS.get(f.name), Real):
+                object.__setattr__(self, f.name, float(getattr(self, f.name)))
+
+
 @dataclass(frozen=True)
-class DPConfig(Settings):
+class DPConfig(_Canonical):
     """DP-FedAvg (McMahan et al. 2018): Poisson sampling with rate ``client_fraction``, each
     update clipped to L2 norm ``clip_norm``, Gaussian noise ``N(0, (sigma S)^2)`` on the sum.
 
@@ -49,14 +61,18 @@ class DPConfig(Settings):
 
 
 @dataclass(frozen=True)
-class AttackConfig(Settings):
+class AttackConfig(_Canonical):
     """Malicious clients (a fixed random subset of all clients).
 
     Attributes:
-        kind: model poisoning ``sign_flip`` / ``scale`` / ``gaussian`` (change what is sent)
-            or data poisoning ``label_flip`` / ``backdoor`` (train on poisoned data).
+        kind: model poisoning ``sign_flip`` / ``scale`` / ``gaussian`` / ``nonfinite``
+            (change what is sent; ``nonfinite`` sends NaN/inf, which the robust aggregators
+            and DP clipping reduce to no contribution and the history counts as
+            ``rejected``) or data poisoning ``label_flip`` / ``backdoor`` (train on poisoned
+            data).
         fraction: share of clients that are malicious, in [0, 1).
-        scale: flip/boost factor (``sign_flip``, ``scale``) or noise std (``gaussian``).
+        scale: flip/boost factor (``sign_flip``, ``scale``) or noise std (``gaussian``);
+            unused by ``nonfinite`` and the data attacks.
         backdoor_target: the label the backdoor trigger maps to.
     """
 
@@ -70,7 +86,7 @@ class AttackConfig(Settings):
         "kind": Choice((*MODEL_ATTACK_NAMES, *DATA_ATTACK_NAMES)),
         "fraction": Real(0.0, 1.0, high_open=True),
         "scale": Real(0.0, low_open=True),
-        "backdoor_target": Int(0),
+        "backdoor_target": Int(0, MAX_CLASSES - 1),
     }
 
     @property

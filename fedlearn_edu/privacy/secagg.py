@@ -19,7 +19,8 @@ Round 3  Unmasking       for every client that uploaded, >= t survivors reveal t
 Numbers: inputs are fixed-point encoded ``round(x * 2^frac_bits) mod 2^ring_bits`` and summed in
 the ring ``Z_{2^ring_bits}``; the decoded sum equals the sum of the encoded inputs exactly, and
 the float sum to within ``n * 2^-(frac_bits+1)``. The sum must stay inside
-``+-2^(ring_bits - frac_bits - 1)``.
+``+-2^(ring_bits - frac_bits - 1)``: :func:`secure_sum` refuses inputs unless
+``n * max|x|`` fits (:mod:`.fixedpoint`), instead of letting the sum wrap around silently.
 
 Teaching simplifications (said plainly): key agreement is a real Diffie-Hellman exchange but in
 the toy group Z_P* with the Mersenne prime ``P = 2^61 - 1`` (far too small to be secure); the
@@ -34,75 +35,34 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .._validation import check_int
+from .._validation import Array, Int, Seed, check_int, validated
+from .fixedpoint import (
+    FRAC_BITS,
+    MAX_CLIENTS,
+    RING_BITS,
+    check_bits,
+    check_ring_sum,
+    decode,
+    encode,
+    fixed_point_sum,
+    from_ring,
+    prg,
+    quantise,
+    ring_prg,
+    to_ring,
+)
+from .shamir import PRIME, SecAggError, reconstruct, shamir_reconstruct, shamir_share, share
 
-PRIME = 2**61 - 1  # field for Shamir shares and the toy Diffie-Hellman group
+__all__ = [
+    "PRIME", "GENERATOR", "KEY_BYTES", "MAX_CLIENTS", "MAX_MASK_WORDS", "SecAggError",
+    "SecAggResult", "secure_sum", "shamir_share", "shamir_reconstruct", "encode", "decode",
+    "prg", "fixed_point_sum",
+]
+
 GENERATOR = 37  # any base works for agreement: (g^a)^b = (g^b)^a
 KEY_BYTES = 8  # one field element
-
-
-class SecAggError(RuntimeError):
-    """The protocol cannot finish (too few clients left to reach the threshold)."""
-
-
-# ------------------------------------------------------------------ Shamir secret sharing
-def shamir_share(secret: int, n: int, t: int, rng: np.random.Generator) -> list[tuple[int, int]]:
-    """Split ``secret`` (in [0, PRIME)) into ``n`` shares ``(x, f(x))``, x = 1..n, such that any
-    ``t`` reconstruct it and ``t - 1`` reveal nothing: ``f`` is a random degree-(t-1)
-    polynomial over GF(PRIME) with ``f(0) = secret``."""
-    check_int("n", n, 1)
-    check_int("t", t, 1, n)
-    coeffs = [int(secret) % PRIME] + [int(c) for c in rng.integers(0, PRIME, size=t - 1)]
-    shares = []
-    for x in range(1, n + 1):
-        y = 0
-        for c in reversed(coeffs):  # Horner
-            y = (y * x + c) % PRIME
-        shares.append((x, y))
-    return shares
-
-
-def shamir_reconstruct(shares: list[tuple[int, int]], t: int) -> int:
-    """Lagrange interpolation at 0 from at least ``t`` distinct shares."""
-    pts = dict(shares)
-    if len(pts) < t:
-        raise SecAggError(f"need at least t={t} shares to reconstruct, got {len(pts)}")
-    xs = list(pts)[:t]
-    secret = 0
-    for i in xs:
-        num, den = 1, 1
-        for j in xs:
-            if j != i:
-                num = num * (-j) % PRIME
-                den = den * (i - j) % PRIME
-        secret = (secret + pts[i] * num * pow(den, -1, PRIME)) % PRIME
-    return secret
-
-
-# ------------------------------------------------------------------ fixed point in Z_R
-def encode(x, frac_bits: int = 16, ring_bits: int = 32) -> np.ndarray:
-    """Floats ``(p,)`` -> ring elements ``round(x * 2^frac_bits) mod 2^ring_bits`` (uint64)."""
-    x = np.asarray(x, dtype=float)
-    if not np.all(np.isfinite(x)):
-        raise ValueError("secure aggregation inputs must be finite")
-    limit = 2.0 ** (ring_bits - frac_bits - 1)
-    if np.any(np.abs(x) >= limit):
-        raise ValueError(f"inputs must lie in (-{limit}, {limit}) for ring_bits={ring_bits}, "
-                         f"frac_bits={frac_bits}; got max |x| = {np.abs(x).max()}")
-    q = np.round(x * 2.0**frac_bits).astype(np.int64)
-    return q.astype(np.uint64) & np.uint64(2**ring_bits - 1)
-
-
-def decode(v, frac_bits: int = 16, ring_bits: int = 32) -> np.ndarray:
-    """Ring elements -> floats, reading values >= 2^(ring_bits-1) as negative."""
-    v = np.asarray(v, dtype=np.uint64).astype(np.int64)
-    v = np.where(v >= 2 ** (ring_bits - 1), v - 2**ring_bits, v)
-    return v / 2.0**frac_bits
-
-
-def prg(seed: int, size: int, ring_bits: int = 32) -> np.ndarray:
-    """Pseudo-random ring vector expanded from ``seed`` (PCG64; not cryptographic)."""
-    return np.random.default_rng(int(seed)).integers(0, 2**ring_bits, size=size, dtype=np.uint64)
+MAX_MASK_WORDS = 10**8  # n^2 * p pseudo-random ring words a round may expand (about 1 s)
+CLIENT_IDS = Array(ndim=1, kind="int", min_len=0)
 
 
 # ------------------------------------------------------------------ the protocol
@@ -143,29 +103,40 @@ class SecAggResult:
         return (self.bytes_up + self.bytes_down) / self.plain_bytes_up
 
 
+@validated(X=Array(ndim=2, min_len=2), threshold=Int(2), drop_before_upload=CLIENT_IDS,
+           drop_before_unmask=CLIENT_IDS, seed=Seed(), frac_bits=FRAC_BITS, ring_bits=RING_BITS)
 def secure_sum(X, threshold: int, *, drop_before_upload=(), drop_before_unmask=(),
                seed: int = 0, frac_bits: int = 16, ring_bits: int = 32) -> SecAggResult:
     """Run the four rounds for clients ``0..n-1`` holding the rows of ``X: (n, p)``.
 
     Args:
+        X: ``(n, p)`` finite inputs, ``2 <= n <= MAX_CLIENTS = 100`` clients (the teaching
+            protocol costs ``O(n^2 t)`` Python steps), ``n^2 p <= 10^8`` mask words; refused
+            unless ``n * max|round(x 2^frac_bits)| <= 2^(ring_bits-1) - 1``, the bound every
+            client can check alone that keeps the ring sum from wrapping around.
         threshold: ``t``, shares needed to reconstruct a secret; 2 <= t <= n.
         drop_before_upload: clients that vanish after sharing keys (round 1) but before
             sending their masked input: excluded from the sum, their masks are recovered.
         drop_before_unmask: clients that upload but vanish before round 3: included in the
             sum, they just cannot help reconstruct.
         seed: seeds every client's secrets (one child generator per client).
+        frac_bits, ring_bits: the fixed-point format (:mod:`.fixedpoint`).
 
     Raises:
         SecAggError: fewer than ``t`` masked inputs arrive, or fewer than ``t`` clients answer
             the unmasking round.
     """
-    X = np.asarray(X, dtype=float)
-    if X.ndim != 2 or X.shape[0] < 2:
-        raise ValueError(f"X must be (n, p) with n >= 2 clients, got shape {X.shape}")
     n, p = X.shape
+    if p < 1 or n > MAX_CLIENTS:
+        raise ValueError(f"X must be (n, p) with 2 <= n <= {MAX_CLIENTS} clients and p >= 1, "
+                         f"got shape {X.shape}")
+    if n * n * p > MAX_MASK_WORDS:
+        raise ValueError(f"X of shape {X.shape} needs n^2 * p = {n * n * p} mask words, more "
+                         f"than {MAX_MASK_WORDS}; use fewer clients or a shorter vector")
     t = check_int("threshold", threshold, 2, n)
-    check_int("ring_bits", ring_bits, 8, 62)
-    check_int("frac_bits", frac_bits, 0, ring_bits - 2)
+    check_bits(frac_bits, ring_bits)
+    q = quantise(X, frac_bits)
+    check_ring_sum("X", q, n, frac_bits, ring_bits)
     gone1 = sorted(set(int(u) for u in drop_before_upload))
     gone2 = sorted(set(int(u) for u in drop_before_unmask))
     for name, ids in (("drop_before_upload", gone1), ("drop_before_unmask", gone2)):
@@ -189,24 +160,25 @@ def secure_sum(X, threshold: int, *, drop_before_upload=(), drop_before_unmask=(
 
     # Round 1: every client shares its self-mask seed b_u and its secret key sk_u
     b = [int(r.integers(0, PRIME)) for r in rngs]
-    shares_b = [shamir_share(b[u], n, t, rngs[u]) for u in range(n)]
-    shares_sk = [shamir_share(sk[u], n, t, rngs[u]) for u in range(n)]
+    shares_b = [share(b[u], n, t, rngs[u]) for u in range(n)]
+    shares_sk = [share(sk[u], n, t, rngs[u]) for u in range(n)]
     send(True, n, n * (n - 1) * 2 * KEY_BYTES)  # (share of b_u, share of sk_u) for each v != u
     send(False, n, n * (n - 1) * 2 * KEY_BYTES)  # server forwards them
 
     # Round 2: masked inputs from the clients still there
     uploaded = [u for u in range(n) if u not in gone1]
     if len(uploaded) < t:
-        raise SecAggError(f"only {len(uploaded)} masked inputs arrived, fewer than the threshold "
-                          f"t={t}: the server aborts the round")
+        raise SecAggError(f"only {len(uploaded)} masked inputs arrived ({len(gone1)} of the "
+                          f"n={n} clients (rows of X) in drop_before_upload), fewer than the "
+                          f"threshold t={t}: the server aborts the round")
     masked = {}
     for u in uploaded:
-        y = (encode(X[u], frac_bits, ring_bits) + prg(b[u], p, ring_bits)) & mask_bits
+        y = (to_ring(q[u], ring_bits) + ring_prg(b[u], p, ring_bits)) & mask_bits
         for v in range(n):  # pairwise masks with every client of round 1
             if v == u:
                 continue
             s_uv = pow(pk[v], sk[u], PRIME)  # = pow(pk[u], sk[v], PRIME): agreed seed
-            m = prg(s_uv, p, ring_bits)
+            m = ring_prg(s_uv, p, ring_bits)
             y = (y + m) & mask_bits if u < v else (y - m) & mask_bits
         masked[u] = y
     send(True, len(uploaded), len(uploaded) * p * ring_bits // 8)
@@ -215,30 +187,27 @@ def secure_sum(X, threshold: int, *, drop_before_upload=(), drop_before_unmask=(
     responders = [v for v in uploaded if v not in gone2]
     send(False, len(uploaded), len(uploaded) * len(uploaded) * 4)  # list of uploaders (ids)
     if len(responders) < t:
-        raise SecAggError(f"only {len(responders)} clients answered the unmasking round, fewer "
-                          f"than the threshold t={t}: the masks cannot be removed")
+        raise SecAggError(f"only {len(responders)} clients answered the unmasking round "
+                          f"({len(gone1)} in drop_before_upload, {len(gone2)} in "
+                          f"drop_before_unmask of the n={n} clients (rows of X)), fewer than "
+                          f"the threshold t={t}: the masks cannot be removed")
     send(True, len(responders), len(responders) * (n - 1) * KEY_BYTES)
     total = np.zeros(p, dtype=np.uint64)
     for u in uploaded:
         total = (total + masked[u]) & mask_bits
     for u in uploaded:  # remove self-masks: b_u reconstructed from t responders' shares
-        b_u = shamir_reconstruct([shares_b[u][v] for v in responders], t)
-        total = (total - prg(b_u, p, ring_bits)) & mask_bits
+        b_u = reconstruct(dict(shares_b[u][v] for v in responders), t)
+        total = (total - ring_prg(b_u, p, ring_bits)) & mask_bits
     for u in gone1:  # remove the dropped client's pairwise masks from its partners' inputs
-        sk_u = shamir_reconstruct([shares_sk[u][v] for v in responders], t)
+        sk_u = reconstruct(dict(shares_sk[u][v] for v in responders), t)
         for v in uploaded:
-            m = prg(pow(pk[v], sk_u, PRIME), p, ring_bits)
+            m = ring_prg(pow(pk[v], sk_u, PRIME), p, ring_bits)
             # v added +m if v < u, -m if v > u: undo it
             total = (total - m) & mask_bits if v < u else (total + m) & mask_bits
     return SecAggResult(
-        total=decode(total, frac_bits, ring_bits), included=uploaded, dropped=gone1,
+        total=from_ring(total, frac_bits, ring_bits), included=uploaded, dropped=gone1,
         masked=masked, messages_up=stats["up"], messages_down=stats["down"],
         bytes_up=stats["bup"], bytes_down=stats["bdown"], plain_bytes_up=n * p * 8,
         _ring_bytes=ring_bits // 8,
     )
 
-
-def fixed_point_sum(X, frac_bits: int = 16) -> np.ndarray:
-    """The plain sum of the fixed-point encoded rows: what :func:`secure_sum` must return."""
-    q = np.round(np.asarray(X, dtype=float) * 2.0**frac_bits).astype(np.int64)
-    return q.sum(axis=0) / 2.0**frac_bits

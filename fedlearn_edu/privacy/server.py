@@ -13,14 +13,21 @@ it, :class:`PrivateServer` keeps the federation's strategy and changes only what
 Data-poisoning attackers are set up once, when the wrapper is built: it hands the federation
 poisoned training rows. The wrapper owns its own random streams (seeded from
 ``config.seed`` with a salt), so the clients' training randomness is unchanged.
+
+A client update holding NaN/inf (the ``nonfinite`` attack, or a client whose training
+diverged) is counted every round in ``last_nonfinite`` (the round loop records it as
+``History.rejected``); DP-FedAvg and the robust aggregators give it no weight.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from .._validation import Instance, validated
+from ..core.config import FedConfig
+from ..core.federation import Federation
 from .accountant import RDPAccountant
-from .attacks import choose_attackers, poison_dataset, poison_updates
+from .attacks import choose_attackers, poison, poison_dataset
 from .dp import dp_fedavg_aggregate
 
 BACKDOOR_FRACTION = 0.5  # share of each backdoor attacker's examples that carry the trigger
@@ -35,9 +42,18 @@ class PrivateServer:
         attackers: indices of malicious clients (empty without an attack).
         accountant: the :class:`RDPAccountant` (``None`` without DP).
         epsilon: epsilon spent after the last round (NaN without DP).
+        last_nonfinite: client updates of the last round holding NaN/inf after poisoning.
+
+    Args:
+        config: the run's :class:`FedConfig`; fed: the :class:`Federation` built from it
+            (same ``num_clients``). Data poisoning replaces ``fed``'s training rows.
     """
 
-    def __init__(self, config, fed):
+    @validated(config=Instance(FedConfig), fed=Instance(Federation))
+    def __init__(self, config: FedConfig, fed: Federation):
+        if fed.num_clients != config.num_clients:
+            raise ValueError(f"fed must be built from config: fed has {fed.num_clients} "
+                             f"clients, config.num_clients={config.num_clients}")
         self.config, self.strategy = config, fed.strategy
         self.dp, self.attack = config.dp, config.attack
         ss = np.random.SeedSequence([config.seed, 7007])  # salt: apart from the engine's streams
@@ -58,11 +74,13 @@ class PrivateServer:
         self.client_weights = fed.counts / fed.counts.max()
         self.epsilon = float("nan")
         self.accepts_empty = self.dp is not None  # DP adds noise even when nobody joined
+        self.last_nonfinite = 0
 
     # -- who takes part -------------------------------------------------------------
     def sample_clients(self, num_clients: int, rng: np.random.Generator) -> np.ndarray:
         """Poisson sampling with rate ``q = client_fraction`` under DP (the wrapper's own
         stream), otherwise the wrapped strategy's fixed-size sample from ``rng``."""
+        self.last_nonfinite = 0  # a round nobody joins aggregates nothing
         if self.dp is not None:
             return np.flatnonzero(self.sample_rng.random(num_clients)
                                   < self.config.client_fraction)
@@ -73,13 +91,15 @@ class PrivateServer:
 
     # -- how results combine --------------------------------------------------------
     def aggregate_round(self, fed, w, clients, results) -> np.ndarray:
-        """New global model from this round's client ``results: (m, p)``."""
+        """New global model from this round's client ``results: (m, p)``; sets
+        ``last_nonfinite`` (updates holding NaN/inf, after poisoning)."""
         cfg = self.config
         U = self.strategy.to_updates(w, np.asarray(results, dtype=float).reshape(-1, w.shape[0]))
         bad = np.isin(clients, self.attackers)
         if self.attack is not None and not self.attack.poisons_data and np.any(bad):
             U = U.copy()
-            U[bad] = poison_updates(U[bad], self.attack.kind, self.attack.scale, self.attack_rng)
+            U[bad] = poison(U[bad], self.attack.kind, self.attack.scale, self.attack_rng)
+        self.last_nonfinite = int(len(U) - np.isfinite(U).all(axis=1).sum())
         if self.dp is None:
             return self.strategy.aggregate_updates(w, U, fed.counts[clients])
         w_new = dp_fedavg_aggregate(
