@@ -38,6 +38,7 @@ FLAGS = [
     ("--aggregator", "", "aggregator", str,
      "mean, median, trimmed_mean, krum, multi_krum, norm_clip"),
     ("--aggregator-f", "", "aggregator_f", int, "attackers the robust aggregator assumes"),
+    ("--dtype", "", "dtype", str, "float64 (reference) or float32 (fast path)"),
     # systems realism (notebook 04): any of these turns the virtual clock on
     ("--preset", "systems", "preset", str, "device preset: ideal, datacenter, mobile, iot"),
     ("--latency-ms", "systems", "latency_ms", float, "mean one-way latency per message, ms"),
@@ -45,10 +46,12 @@ FLAGS = [
     ("--mode", "systems", "mode", str, "sync, deadline, fedprox, async, fedbuff"),
     ("--deadline", "systems", "deadline_s", float, "round deadline, simulated seconds"),
     ("--compression", "systems", "compression", str, "none, topk, int8"),
+    ("--staleness", "systems", "staleness", str, "async staleness: polynomial, constant, hinge"),
+    ("--int8-rounding", "systems", "int8_rounding", str, "int8: nearest or stochastic"),
     # privacy and security (notebook 06)
     ("--dp-noise", "dp", "noise_multiplier", float, "DP-FedAvg noise multiplier sigma"),
     ("--dp-clip", "dp", "clip_norm", float, "DP-FedAvg clip norm S"),
-    ("--attack", "attack", "kind", str, "none, sign_flip, scale, gaussian, label_flip, backdoor"),
+    ("--attack", "attack", "kind", str, "none, sign_flip, scale, gaussian, nonfinite, label_flip, backdoor"),
     ("--attacker-fraction", "attack", "fraction", float, "share of malicious clients"),
 ]
 
