@@ -51,7 +51,8 @@ FLAGS = [
     # privacy and security (notebook 06)
     ("--dp-noise", "dp", "noise_multiplier", float, "DP-FedAvg noise multiplier sigma"),
     ("--dp-clip", "dp", "clip_norm", float, "DP-FedAvg clip norm S"),
-    ("--attack", "attack", "kind", str, "none, sign_flip, scale, gaussian, nonfinite, label_flip, backdoor"),
+    ("--attack", "attack", "kind", str,
+     "none, sign_flip, scale, gaussian, nonfinite, label_flip, backdoor"),
     ("--attacker-fraction", "attack", "fraction", float, "share of malicious clients"),
 ]
 

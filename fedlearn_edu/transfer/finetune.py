@@ -17,7 +17,28 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import check_choice, check_float, check_int
+from .._validation import (
+    Array,
+    Choice,
+    Instance,
+    Int,
+    Maybe,
+    Real,
+    check_choice,
+    check_float,
+    validated,
+)
+from ..core.models import MAX_CLASSES
+from ._checks import (
+    LR,
+    MODEL,
+    STEPS,
+    check_mask,
+    check_vec,
+    check_xy,
+    diverged,
+    overflowed,
+)
 from .mlp import MLP
 
 PARAM_GROUPS = ("all", "head", "body")
@@ -39,24 +60,6 @@ def param_mask(model, params: str = "all") -> np.ndarray:
     return mask
 
 
-def _check_xy(model, X, y):
-    X = np.asarray(X, dtype=float)
-    y = np.asarray(y)
-    if X.ndim != 2 or X.shape[1] != model.n_features or y.shape != (X.shape[0],) or len(y) == 0:
-        raise ValueError(
-            f"X must be (n, {model.n_features}) and y (n,) with n >= 1, got X {X.shape}, "
-            f"y {y.shape}"
-        )
-    return X, y
-
-
-def _check_vec(name, w, p):
-    w = np.asarray(w, dtype=float)
-    if w.shape != (p,):
-        raise ValueError(f"{name} must have shape ({p},), got {w.shape}")
-    return w
-
-
 def l2sp_loss(model, w, X, y, w_src, l2sp, shared=None) -> float:
     """``loss(w) + (l2sp / 2) * ||(w - w_src)[shared]||^2`` (``shared``: bool mask, default all)."""
     shared = np.ones(model.num_params, bool) if shared is None else shared
@@ -70,6 +73,12 @@ def l2sp_grad(model, w, X, y, w_src, l2sp, shared=None) -> np.ndarray:
     return model.grad(w, X, y) + l2sp * shared * (w - w_src)
 
 
+_X, _Y = Array(ndim=2), Array(ndim=1, kind="real")
+_VEC, _MASK = Maybe(Array(ndim=1)), Maybe(Array(ndim=1, kind="bool"))
+
+
+@validated(model=MODEL, X=_X, y=_Y, w0=_VEC, steps=STEPS, lr=LR, trainable=_MASK,
+           l2sp=Real(0.0), w_src=_VEC, shared=_MASK)
 def fit(
     model,
     X: np.ndarray,
@@ -99,21 +108,23 @@ def fit(
     Returns:
         ``(w, losses)``: final ``(p,)`` and the objective after each step ``(steps,)``.
 
+    Every array must be finite and shaped as above (``X`` with the model's ``n_features``
+    columns, a classifier's labels in ``[0, n_classes - 1]``); ``steps <= 50000``.
+
     Raises:
-        FloatingPointError: the objective became NaN/inf (lower ``lr``).
+        ValueError: the objective or its gradient is not finite at the start (inputs too
+            large for float64; the message names them).
+        DivergenceError: a ``ValueError`` and ``FloatingPointError``: the objective became
+            NaN/inf during training (lower ``lr``; the message names what sets the curvature).
     """
-    X, y = _check_xy(model, X, y)
-    steps = check_int("steps", steps, 0)
-    lr = check_float("lr", lr, 0.0, low_open=True)
-    l2sp = check_float("l2sp", l2sp, 0.0)
-    p = model.num_params
-    w = model.init() if w0 is None else _check_vec("w0", w0, p).copy()
-    train = np.ones(p, bool) if trainable is None else np.asarray(trainable, bool)
-    if train.shape != (p,):
-        raise ValueError(f"trainable must be a bool mask of shape ({p},), got {train.shape}")
+    X, y = check_xy(model, X, y)
+    p = int(model.num_params)
+    w = model.init() if w0 is None else np.array(check_vec("w0", w0, p), dtype=float)
+    train = np.ones(p, bool) if trainable is None else check_mask("trainable", trainable, p)
+    shared = None if shared is None else check_mask("shared", shared, p)
     if l2sp > 0 and w_src is None:
         raise ValueError("w_src is required when l2sp > 0")
-    w_src = w if w_src is None else _check_vec("w_src", w_src, p)
+    w_src = w if w_src is None else check_vec("w_src", w_src, p)
     losses = np.empty(steps)
 
     def objective(v):  # (loss, grad); one forward/backward pass when the model offers it
@@ -127,17 +138,22 @@ def fit(
                 l2sp_grad(model, v, X, y, w_src, l2sp, shared))
 
     with np.errstate(over="ignore", invalid="ignore"):
-        g = objective(w)[1] if steps else None
+        if steps:
+            loss0, g = objective(w)
+            if not (np.isfinite(loss0) and np.isfinite(g).all()):
+                raise overflowed("the training loss or its gradient at the start", loss0, X=X,
+                                 y=y, w0=w, w_src=w_src if l2sp else None)
         for t in range(steps):
             w -= lr * train * g
             losses[t], g = objective(w)  # loss after step t, gradient for step t + 1
             if not np.isfinite(losses[t]):
-                raise FloatingPointError(
-                    f"training diverged at step {t + 1} (loss {losses[t]}); lower lr={lr}"
-                )
+                raise diverged("training", t + 1, losses[t], lr, X=X, l2sp=l2sp,
+                               l2=getattr(model, "l2", None))
     return w, losses
 
 
+@validated(model=MODEL, w_src=Array(ndim=1), X=_X, y=_Y, steps=STEPS, lr=LR,
+           params=Choice(PARAM_GROUPS), l2sp=Real(0.0))
 def finetune(
     model,
     w_src: np.ndarray,
@@ -153,14 +169,17 @@ def finetune(
 
     ``params="all"`` trains every parameter, ``"head"`` only the output layer (the body stays
     the source body), ``"body"`` only the hidden layer. ``l2sp > 0`` adds the L2-SP pull toward
-    ``w_src`` on the trained parameters. Returns ``(w, losses)`` like :func:`fit`.
+    ``w_src`` on the trained parameters. Returns ``(w, losses)`` like :func:`fit` (and raises
+    like it).
     """
-    w_src = _check_vec("w_src", w_src, model.num_params)
+    w_src = check_vec("w_src", w_src, model.num_params)
     mask = param_mask(model, params)
     return fit(model, X, y, w0=w_src, steps=steps, lr=lr, trainable=mask, l2sp=l2sp,
                w_src=w_src, shared=mask)
 
 
+@validated(model=Instance(MLP), w_src=Array(ndim=1), X=_X, y=_Y,
+           n_classes=Maybe(Int(2, MAX_CLASSES)), steps=STEPS, lr=LR, l2=Maybe(Real(0.0)))
 def feature_extraction(
     model: MLP,
     w_src: np.ndarray,
@@ -185,17 +204,15 @@ def feature_extraction(
         ``(target_model, w, losses)``: an :class:`MLP` with the new head, its ``(p',)``
         parameters (source body + trained head, which starts at zero) and the head losses.
     """
-    if not isinstance(model, MLP):
-        raise TypeError(f"feature_extraction needs an MLP (a body to freeze), got "
-                        f"{type(model).__name__}")
-    w_src = _check_vec("w_src", w_src, model.num_params)
-    X, y = _check_xy(model, X, y)
-    k = model.n_classes if n_classes is None else check_int("n_classes", n_classes, 2)
+    w_src = check_vec("w_src", w_src, model.num_params)
+    k = model.n_classes if n_classes is None else n_classes
+    X, y = check_xy(model, X, y, n_classes=k)
     target = MLP(model.n_features, model.n_hidden, k, model.activation,
-                 model.l2 if l2 is None else check_float("l2", l2, 0.0))
-    if y.min() < 0 or y.max() >= k:
-        raise ValueError(f"y must hold labels in [0, {k - 1}], got range [{y.min()}, {y.max()}]")
-    H = model.features(w_src, X)  # computed once: the body is frozen
+                 model.l2 if l2 is None else l2)
+    with np.errstate(over="ignore", invalid="ignore"):
+        H = model.features(w_src, X)  # computed once: the body is frozen
+    if not np.isfinite(H).all():
+        raise overflowed("the source body's features", "NaN/inf", X=X, w_src=w_src)
     head, losses = fit(target.head_model(), H, y, steps=steps, lr=lr)
     return target, np.concatenate([w_src[model.body_slice], head]), losses
 
@@ -210,7 +227,7 @@ def l2sp_closed_form(X: np.ndarray, y: np.ndarray, w_src: np.ndarray, l2sp: floa
     l2sp = check_float("l2sp", l2sp, 0.0)
     X = np.asarray(X, dtype=float)
     A = np.column_stack([X, np.ones(len(X))])
-    w_src = _check_vec("w_src", w_src, A.shape[1])
+    w_src = check_vec("w_src", w_src, A.shape[1])
     n = len(y)
     H = 2.0 / n * A.T @ A + l2sp * np.eye(A.shape[1])
     return np.linalg.lstsq(H, 2.0 / n * A.T @ np.asarray(y, float) + l2sp * w_src, rcond=None)[0]

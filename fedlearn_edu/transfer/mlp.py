@@ -21,13 +21,15 @@ The interface (``num_params, init, loss, grad, predict, predict_proba, score``) 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
-from .._validation import check_choice, check_float, check_int
-from ..core.models import Model, _log_softmax
+from .._validation import MEMORY_BUDGET_BYTES, Choice, Int, Real
+from ..core.models import MAX_CLASSES, MAX_FEATURES, Model, _log_softmax
 
 ACTIVATIONS = ("tanh", "relu")
+MAX_HIDDEN = 10**5
 
 
 @dataclass(frozen=True)
@@ -39,7 +41,10 @@ class MLP:
         n_hidden: ``h`` hidden units.
         n_classes: ``k >= 2`` classes (binary tasks use ``k = 2``).
         activation: ``"tanh"`` or ``"relu"``.
-        l2: L2 penalty on ``W1`` and ``W2``, >= 0.
+        l2: L2 penalty on ``W1`` and ``W2``, >= 0 (finite).
+
+    The sizes are bounded (``CONSTRAINTS``), and the flat vector of ``num_params`` float64
+    must fit the 1 GiB memory budget, so a size of ``10**12`` is refused up front.
     """
 
     n_features: int
@@ -50,13 +55,23 @@ class MLP:
 
     kind = "mlp"
     task = "classification"
+    CONSTRAINTS: ClassVar[dict] = {
+        "n_features": Int(1, MAX_FEATURES),
+        "n_hidden": Int(1, MAX_HIDDEN),
+        "n_classes": Int(2, MAX_CLASSES),
+        "activation": Choice(ACTIVATIONS),
+        "l2": Real(0.0),
+    }
 
     def __post_init__(self):
-        check_int("n_features", self.n_features, 1)
-        check_int("n_hidden", self.n_hidden, 1)
-        check_int("n_classes", self.n_classes, 2)
-        check_choice("activation", self.activation, ACTIVATIONS)
-        check_float("l2", self.l2, 0.0)
+        for name, rule in self.CONSTRAINTS.items():  # keep the canonical value (l2 a float)
+            object.__setattr__(self, name, rule.check(name, getattr(self, name)))
+        if self.num_params * 8 > MEMORY_BUDGET_BYTES:
+            raise ValueError(
+                f"MLP(n_features={self.n_features}, n_hidden={self.n_hidden}, n_classes="
+                f"{self.n_classes}) has {self.num_params} parameters, more than the "
+                f"{MEMORY_BUDGET_BYTES // 2**30} GiB memory budget holds; use a smaller "
+                "n_features, n_hidden or n_classes")
 
     # ------------------------------------------------------------------ layout
     @property

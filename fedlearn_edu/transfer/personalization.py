@@ -27,10 +27,11 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .._validation import check_choice, check_float, check_int
+from .._validation import Choice, check_float, check_int, validated
 from ..core.client import local_sgd
 from ..core.federation import Federation, LocalTraining
 from ..core.loop import DivergenceError, run_rounds
+from ._checks import PERSONALIZE_RULES, check_clients
 from .finetune import fit, param_mask
 from .scenarios import ClientData
 
@@ -211,6 +212,7 @@ def ditto(model, clients, *, lam: float = 1.0, rounds: int = 20, local_epochs: i
     return w, V
 
 
+@validated(method=Choice(METHODS), **PERSONALIZE_RULES)
 def personalize(method: str, model, clients, *, rounds: int = 20, local_epochs: int = 1,
                 batch_size: int = 16, lr: float = 0.1, finetune_steps: int = 10,
                 finetune_lr: float | None = None, lam: float = 1.0, w0=None, seed: int = 0):
@@ -219,11 +221,19 @@ def personalize(method: str, model, clients, *, rounds: int = 20, local_epochs: 
     ``method`` is one of ``METHODS``: ``"global"`` (no personalization), ``"local"``
     (``rounds * local_epochs`` epochs alone), ``"finetune"``, ``"fedper"``, ``"ditto"``.
 
+    ``clients``: :class:`ClientData` with the model's feature width (a classifier's labels in
+    range); ``w0: (p,)``; ``rounds <= 5000`` and at most 50000 gradient steps in all (see
+    ``transfer._checks.check_clients``).
+
     Returns:
         dict with ``w`` (global FedAvg model), ``V`` (``(K, p)`` personal models),
         ``global_acc`` and ``personal_acc`` (``(K,)`` accuracy on each client's test split).
+
+    Raises:
+        DivergenceError: (a ``ValueError``) training diverged; the message names ``lr``
+            (or ``finetune_lr``).
     """
-    check_choice("method", method, METHODS)
+    check_clients(model, clients, rounds, local_epochs, batch_size, w0, method, finetune_steps)
     kw = dict(local_epochs=local_epochs, batch_size=batch_size, lr=lr, w0=w0, seed=seed)
     if method == "ditto":
         w, V = ditto(model, clients, lam=lam, rounds=rounds, **kw)
@@ -232,8 +242,12 @@ def personalize(method: str, model, clients, *, rounds: int = 20, local_epochs: 
         if method == "global":
             V = np.tile(w, (len(clients), 1))
         elif method == "finetune":
-            V = finetune_clients(model, w, clients, steps=finetune_steps,
-                                 lr=lr if finetune_lr is None else finetune_lr)
+            ft_lr = lr if finetune_lr is None else finetune_lr
+            try:  # inputs are checked: a ValueError here is numeric (huge FedAvg model ...)
+                V = finetune_clients(model, w, clients, steps=finetune_steps, lr=ft_lr)
+            except ValueError as err:
+                raise DivergenceError(f"fine-tuning the clients from the FedAvg model diverged: "
+                                      f"lower finetune_lr={ft_lr:g} or lr={lr:g}: {err}") from None
         elif method == "fedper":
             V = fedper(model, clients, rounds=rounds, **kw)[1]
         else:

@@ -19,25 +19,53 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validation import check_float, check_int
+from .._validation import (
+    Array,
+    Real,
+    Seed,
+    Sequence,
+    check_array,
+    check_float,
+    check_int,
+    validated,
+)
 from ..core.data import load_dataset, partition_dirichlet
 
 
 @dataclass(frozen=True)
 class ClientData:
     """One client's own data: ``X_train (n, d)``, ``y_train (n,)``, ``X_test (m, d)``,
-    ``y_test (m,)``."""
+    ``y_test (m,)``; finite, ``n, m >= 1``, both splits with the same ``d`` (checked; the
+    fields hold the checked arrays, float ``X``)."""
 
     X_train: np.ndarray
     y_train: np.ndarray
     X_test: np.ndarray
     y_test: np.ndarray
 
+    def __post_init__(self):
+        X = check_array("X_train", self.X_train, ndim=2)
+        y = check_array("y_train", self.y_train, ndim=1, kind="real")
+        Xt = check_array("X_test", self.X_test, ndim=2)
+        yt = check_array("y_test", self.y_test, ndim=1, kind="real")
+        for a, b, u, v in (("X_train", "y_train", X, y), ("X_test", "y_test", Xt, yt)):
+            if len(v) != len(u):
+                raise ValueError(f"{b} must have one entry per row of {a} ({len(u)}), got "
+                                 f"{len(v)}")
+        if Xt.shape[1] != X.shape[1]:
+            raise ValueError(f"X_test must have X_train's {X.shape[1]} feature columns, got "
+                             f"shape {Xt.shape}")
+        for name, value in (("X_train", X), ("y_train", y), ("X_test", Xt), ("y_test", yt)):
+            object.__setattr__(self, name, value)
+
     @property
     def n_train(self) -> int:
         return len(self.y_train)
 
 
+@validated(X=Array(ndim=2), y=Array(ndim=1, kind="real"),
+           parts=Sequence(Array(ndim=1, kind="int", min_len=0), 1),
+           test_fraction=Real(0.0, 1.0, low_open=True, high_open=True), seed=Seed())
 def split_clients(X, y, parts, *, test_fraction: float = 0.3, seed: int = 0) -> list[ClientData]:
     """Split every client's examples ``X[part], y[part]`` into its own train and test sets.
 
@@ -45,16 +73,25 @@ def split_clients(X, y, parts, *, test_fraction: float = 0.3, seed: int = 0) -> 
     ``round(test_fraction * count)`` to test), so a client's test set follows that client's
     label distribution: personal accuracy is measured on the data the client will really see.
     Every client keeps >= 1 train and >= 1 test example (each part needs >= 2 examples).
+
+    Args:
+        X: ``(n, d)``; y: ``(n,)``; parts: one index array per client, distinct entries in
+            ``[0, n - 1]``; test_fraction in ``(0, 1)``; seed: seeds the per-client splits.
     """
-    test_fraction = check_float("test_fraction", test_fraction, 0.0, 1.0, low_open=True,
-                                high_open=True)
-    X, y = np.asarray(X, dtype=float), np.asarray(y)
+    if len(y) != len(X):
+        raise ValueError(f"y must have one entry per row of X ({len(X)}), got {len(y)}")
+    for i, part in enumerate(parts):
+        if len(part) < 2:
+            raise ValueError(f"parts[{i}]: client {i} needs >= 2 examples to split, got "
+                             f"{len(part)}")
+        if part.min() < 0 or part.max() >= len(X):
+            raise ValueError(f"parts[{i}] must hold row indices of X in [0, {len(X) - 1}], "
+                             f"got range [{part.min()}, {part.max()}]")
+        if len(np.unique(part)) < len(part):
+            raise ValueError(f"parts[{i}] must not repeat an index (one example, one split)")
     rngs = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(len(parts))]
     clients = []
-    for i, (part, rng) in enumerate(zip(parts, rngs, strict=True)):
-        part = np.asarray(part)
-        if len(part) < 2:
-            raise ValueError(f"client {i} needs >= 2 examples to split, got {len(part)}")
+    for part, rng in zip(parts, rngs, strict=True):
         test = []
         for c in np.unique(y[part]):
             idx = rng.permutation(part[y[part] == c])

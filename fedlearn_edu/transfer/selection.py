@@ -7,11 +7,12 @@ scores and check them against the true transfer gain:
 * **fine-tune probe** (:func:`probe_score`): fine-tune the source model for a few GD steps on
   the target train set, score = minus the target *validation* loss. It predicts what
   fine-tuning will give, head included, so it notices a source whose outputs are wrong.
-* **LogME** (:func:`logme`, You et al. 2021): the log marginal likelihood (evidence) of a
-  Bayesian linear model from the source's frozen features to the one-hot target labels,
-  with the prior precision ``alpha`` and noise precision ``beta`` set by maximising it
-  (MacKay's fixed-point updates). No training at all; it judges the *representation* only,
-  so it predicts feature extraction (new head), and is blind to a wrong head.
+* **LogME** (:func:`~fedlearn_edu.transfer.logme.logme`, You et al. 2021): the log marginal
+  likelihood (evidence) of a Bayesian linear model from the source's frozen features to the
+  one-hot target labels, with the prior precision ``alpha`` and noise precision ``beta`` set
+  by maximising it (MacKay's fixed-point updates). No training at all; it judges the
+  *representation* only, so it predicts feature extraction (new head), and is blind to a
+  wrong head.
 * **true gain** (:func:`transfer_gain`): target *test* accuracy after fine-tuning from the
   source minus accuracy of the same training from scratch. Negative = negative transfer.
 * :func:`spearman`: rank correlation between a score and the true gain.
@@ -22,63 +23,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import check_choice, check_int
+from .._validation import Array, Duck, Mapping, Pair, check_choice, validated
+from ..core.loop import DivergenceError
 from ..core.models import Model
+from ._checks import LR, STEPS, check_pair, check_work
 from .finetune import fit
 from .joint import joint_closed_form, joint_train
+from .logme import logme, logme_evidence, logme_fit  # noqa: F401 - handed on: their old home
 
-
-# --------------------------------------------------------------------------- LogME
-def logme_evidence(F: np.ndarray, t: np.ndarray, alpha: float, beta: float) -> float:
-    """Log evidence ``log p(t | F, alpha, beta)`` of ``t = F m + noise`` (no bias term),
-    ``m ~ N(0, alpha^-1 I)``, noise ``N(0, beta^-1)``, computed with the SVD of ``F: (n, D)``.
-
-    Equals ``log N(t | 0, F F^T / alpha + I / beta)`` (tested against that direct form).
-    """
-    n, D = F.shape
-    U, s, _ = np.linalg.svd(F, full_matrices=False)
-    z = U.T @ t
-    s2 = s**2
-    x2 = float(t @ t - z @ z)  # part of t outside the span of F
-    res2 = float(np.sum((alpha * z / (alpha + beta * s2)) ** 2) + x2)  # ||F m - t||^2
-    m2 = float(np.sum((beta * s * z / (alpha + beta * s2)) ** 2))  # ||m||^2
-    logdet_A = float(np.sum(np.log(alpha + beta * s2)) + (D - len(s)) * np.log(alpha))
-    return (n / 2 * np.log(beta) + D / 2 * np.log(alpha) - n / 2 * np.log(2 * np.pi)
-            - beta / 2 * res2 - alpha / 2 * m2 - logdet_A / 2)
-
-
-def logme_fit(F: np.ndarray, t: np.ndarray, max_iter: int = 100, tol: float = 1e-6):
-    """Maximise the evidence over ``(alpha, beta)`` by the fixed-point updates
-    ``gamma = sum beta s^2 / (alpha + beta s^2)``, ``alpha = gamma / ||m||^2``,
-    ``beta = (n - gamma) / ||F m - t||^2``. Returns ``(evidence, alpha, beta)``."""
-    n = F.shape[0]
-    U, s, _ = np.linalg.svd(F, full_matrices=False)
-    z, s2 = U.T @ t, s**2
-    x2 = float(t @ t - z @ z)
-    alpha, beta = 1.0, 1.0
-    for _ in range(max_iter):
-        gamma = float(np.sum(beta * s2 / (alpha + beta * s2)))
-        m2 = float(np.sum((beta * s * z / (alpha + beta * s2)) ** 2))
-        res2 = float(np.sum((alpha * z / (alpha + beta * s2)) ** 2) + x2)
-        new_a = gamma / max(m2, 1e-300)
-        new_b = (n - gamma) / max(res2, 1e-300)
-        done = abs(new_a - alpha) / alpha < tol and abs(new_b - beta) / beta < tol
-        alpha, beta = new_a, new_b
-        if done:
-            break
-    return logme_evidence(F, t, alpha, beta), alpha, beta
-
-
-def logme(F: np.ndarray, y: np.ndarray, n_classes: int | None = None) -> float:
-    """LogME score of features ``F: (n, D)`` for labels ``y: (n,)``: the maximised evidence
-    per example, averaged over the one-hot columns. Higher = features more useful."""
-    F = np.asarray(F, dtype=float)
-    y = np.asarray(y, dtype=int)
-    if F.ndim != 2 or y.shape != (F.shape[0],) or F.shape[0] < 2:
-        raise ValueError(f"F must be (n, D) and y (n,) with n >= 2, got F {F.shape}, y {y.shape}")
-    k = int(y.max()) + 1 if n_classes is None else check_int("n_classes", n_classes, 2)
-    n = F.shape[0]
-    return float(np.mean([logme_fit(F, (y == c).astype(float))[0] / n for c in range(k)]))
+CLASSIFIER = Duck(("init", "grad", "loss", "num_params", "n_features", "n_classes", "score"),
+                  "classifier")
 
 
 # ------------------------------------------------------------------ ranks and scores
@@ -99,14 +53,25 @@ def rank_desc(values) -> np.ndarray:
     return len(values) + 1 - _ranks(values)
 
 
+@validated(a=Array(ndim=1, min_len=2), b=Array(ndim=1, min_len=2))
 def spearman(a, b) -> float:
-    """Spearman rank correlation (Pearson correlation of the average ranks)."""
-    a, b = np.asarray(a, float), np.asarray(b, float)
-    if a.shape != b.shape or a.ndim != 1 or len(a) < 2:
+    """Spearman rank correlation (Pearson correlation of the average ranks), in [-1, 1].
+
+    ``a``, ``b``: 1-D, finite, of equal length >= 2 (ties share their average rank, as in
+    ``scipy.stats.spearmanr``).
+
+    Raises:
+        ValueError: ``a`` or ``b`` is constant: every value ties, the correlation is 0/0
+            (undefined; ``scipy`` returns NaN).
+    """
+    if len(a) != len(b):
         raise ValueError(f"a and b must be 1-D of equal length >= 2, got {a.shape}, {b.shape}")
     ra, rb = _ranks(a) - (len(a) + 1) / 2, _ranks(b) - (len(b) + 1) / 2
-    den = np.sqrt((ra @ ra) * (rb @ rb))
-    return float(ra @ rb / den) if den > 0 else float("nan")
+    for name, r in (("a", ra), ("b", rb)):
+        if not np.any(r):
+            raise ValueError(f"{name} is constant (all {len(r)} values tie): the rank "
+                             "correlation is undefined")
+    return float(np.clip(ra @ rb / np.sqrt((ra @ ra) * (rb @ rb)), -1.0, 1.0))
 
 
 def features_of(model, w: np.ndarray, X: np.ndarray) -> np.ndarray:
@@ -115,9 +80,16 @@ def features_of(model, w: np.ndarray, X: np.ndarray) -> np.ndarray:
 
 
 def probe_score(model, w_src, train, val, *, steps: int = 5, lr: float = 0.1) -> float:
-    """Minus the target validation loss after ``steps`` GD fine-tuning steps from ``w_src``."""
+    """Minus the target validation loss after ``steps`` GD fine-tuning steps from ``w_src``.
+
+    Raises ``DivergenceError`` when the fine-tuned model's validation loss is not finite."""
     w, _ = fit(model, *train, w0=w_src, steps=steps, lr=lr)
-    return -model.loss(w, *val)
+    with np.errstate(over="ignore", invalid="ignore"):
+        loss = model.loss(w, *val)
+    if not np.isfinite(loss):
+        raise DivergenceError(f"the probe's validation loss is {loss} after {steps} steps: "
+                              f"lower lr={lr:g}")
+    return -loss
 
 
 def transfer_gain(model, w_src, train, test, *, steps: int = 100, lr: float = 0.1,
@@ -143,30 +115,81 @@ def feature_gain(model, w_src, train, test, *, steps: int = 100, lr: float = 0.5
     return accs[0] - accs[1]
 
 
+def _features(model, w, X) -> np.ndarray:
+    """:func:`features_of`, refusing features that overflowed (huge inputs or weights)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        F = features_of(model, w, X)
+    if not np.isfinite(F).all():
+        raise ValueError(f"the source features of train[0] are not finite: train (max |X| = "
+                         f"{np.max(np.abs(X)):.3g}) or the source model (max |w| = "
+                         f"{np.max(np.abs(w)):.3g}) is too large; rescale train or lower "
+                         "source_lr")
+    return F
+
+
+def _stage(what: str, names: str, call):
+    """Run ``call()``; a diverged training is re-raised naming the settings of this stage."""
+    try:
+        return call()
+    except DivergenceError as err:
+        raise DivergenceError(f"{what} diverged: lower {names} ({err})") from None
+
+
+@validated(model=CLASSIFIER, sources=Mapping(Pair("real")), train=Pair("real"),
+           val=Pair("real"), test=Pair("real"), source_steps=STEPS, source_lr=LR,
+           probe_steps=STEPS, steps=STEPS, lr=LR)
 def rank_sources(model, sources: dict, train, val, test, *, source_steps: int = 150,
                  source_lr: float = 0.5, probe_steps: int = 5, steps: int = 100,
                  lr: float = 0.1) -> list[dict]:
     """Train every candidate source centrally, score it cheaply, measure its true gain.
 
     Args:
+        model: a classifier (``Model`` or ``MLP``) with ``n_classes >= 2``.
         sources: ``name -> (X_s, y_s)`` candidate source tasks (same input space).
         train, val, test: the target task's ``(X, y)`` splits (small train, validation for
-            the probe, test only for the true gain).
+            the probe, test only for the true gain); labels in ``[0, n_classes - 1]``.
+        source_steps, source_lr: GD on each source; probe_steps, steps, lr: on the target
+            (each ``lr`` finite > 0; ``len(sources) * (source_steps + probe_steps + 4 steps)
+            <= 50000`` gradient steps in all).
 
     Returns:
         one dict per source, sorted best probe score first, with keys ``name, probe, logme,
         gain`` (fine-tuning gain), ``gain_fx`` (feature-extraction gain) and
         ``rank_probe, rank_logme, rank_gain`` (rank 1 = best).
+
+    Raises:
+        DivergenceError: (a ``ValueError``) a training diverged; the message names the
+            setting to lower (``source_lr`` or ``lr``).
     """
+    if getattr(model, "task", None) != "classification" or model.n_classes < 2 or not (
+            hasattr(model, "features") or hasattr(model, "decision")):
+        raise ValueError(f"model must be a classifier with n_classes >= 2 and features or "
+                         f"decision (LogME scores its representation), got {model!r}")
+    sources = {name: check_pair(model, f"sources[{name!r}]", task)
+               for name, task in sources.items()}
+    train, val, test = (check_pair(model, k, v) for k, v in
+                        (("train", train), ("val", val), ("test", test)))
+    check_work(len(sources) * (source_steps + probe_steps + 4 * steps),
+               f"{len(sources)} sources x (source_steps + probe_steps + 4 steps)",
+               "sources, source_steps, probe_steps or steps")
     rows = []
     for name, (Xs, ys) in sources.items():
-        w_src, _ = fit(model, Xs, ys, steps=source_steps, lr=source_lr)
+        w_src, _ = _stage(f"training source {name!r}", f"source_lr={source_lr:g}",
+                          lambda Xs=Xs, ys=ys: fit(model, Xs, ys, steps=source_steps,
+                                                   lr=source_lr))
+        # a target stage diverges for its lr, or for a huge source model (source_lr)
+        lower = (f"lr={lr:g} (or source_lr={source_lr:g}: the source model of {name!r} has "
+                 f"max |w| = {np.max(np.abs(w_src)):.3g})")
         rows.append({
             "name": name,
-            "probe": probe_score(model, w_src, train, val, steps=probe_steps, lr=lr),
-            "logme": logme(features_of(model, w_src, train[0]), train[1], model.n_classes),
-            "gain": transfer_gain(model, w_src, train, test, steps=steps, lr=lr),
-            "gain_fx": feature_gain(model, w_src, train, test, steps=steps),
+            "probe": _stage("the probe", lower, lambda w=w_src: probe_score(
+                model, w, train, val, steps=probe_steps, lr=lr)),
+            "logme": logme(_features(model, w_src, train[0]), train[1], model.n_classes),
+            "gain": _stage("fine-tuning", lower, lambda w=w_src: transfer_gain(
+                model, w, train, test, steps=steps, lr=lr)),
+            "gain_fx": _stage("the new head on the frozen features", f"source_lr="
+                              f"{source_lr:g} or the scale of train and test",
+                              lambda w=w_src: feature_gain(model, w, train, test, steps=steps)),
         })
     for key in ("probe", "logme", "gain"):
         for row, rk in zip(rows, rank_desc([row[key] for row in rows]), strict=True):

@@ -22,9 +22,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import article
-from .._validation import check_choice, check_int
+from .._validation import check_choice, check_float, check_int
 from ..core.models import Model
-from .joint import check_weights, joint_closed_form, joint_train
+from ._checks import MAX_STEPS, check_pair
+from .joint import check_weights, descend, joint_closed_form, joint_train
 
 __all__ = ["TransferTasks", "article_tasks", "lipschitz_lr", "gd_curve", "compare_methods",
            "slice_landscape", "RELATIONS", "METHODS"]
@@ -99,21 +100,23 @@ def lipschitz_lr(source, target, alpha: float, beta: float) -> float:
 
 def gd_curve(model: Model, source, target, alpha, beta, *, test, w0=None, lr=None,
              steps: int = 200) -> tuple[np.ndarray, np.ndarray]:
-    """Gradient descent on ``alpha f + beta g``, one :func:`joint_train` step at a time.
+    """Gradient descent on ``alpha f + beta g`` (the loop of :func:`joint_train`), recording
+    every iterate.
 
     Returns:
         ``(errors, path)``: target test MSE at each iterate ``(steps + 1,)`` (index 0 = start)
         and the iterates ``(steps + 1, p)``. The last iterate equals
         ``joint_train(..., steps=steps)`` exactly (same arithmetic).
     """
-    steps = check_int("steps", steps, 0)
-    lr = lipschitz_lr(source, target, alpha, beta) if lr is None else lr
+    steps = check_int("steps", steps, 0, MAX_STEPS)
+    alpha, beta = check_weights(alpha, beta)
+    source, target = check_pair(model, "source", source), check_pair(model, "target", target)
+    lr = lipschitz_lr(source, target, alpha, beta) if lr is None else check_float(
+        "lr", lr, 0.0, low_open=True)
     w = model.init() if w0 is None else np.array(w0, dtype=float, copy=True)
     path = np.empty((steps + 1, model.num_params))
     path[0] = w
-    for t in range(steps):
-        w, _ = joint_train(model, source, target, alpha, beta, w0=w, lr=lr, steps=1)
-        path[t + 1] = w
+    descend(model, source, target, alpha, beta, w, lr, steps, path)
     errors = np.array([model.loss(p, *test) for p in path])
     return errors, path
 
