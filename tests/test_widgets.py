@@ -12,7 +12,7 @@ from fedlearn_edu.core.history import History, RoundRecord
 from fedlearn_edu.widgets.base import Dashboard
 from fedlearn_edu.widgets.intro import FedAvgDashboard
 
-SMALL = FedConfig(rounds=4, local_epochs=1)
+SMALL = FedConfig(rounds=4, local_epochs=1, dtype="float32")  # the dashboards' default
 
 
 @pytest.fixture(autouse=True)

@@ -11,6 +11,7 @@ from fedlearn_edu.core.noniid import NONIID_DEFAULTS, drift_stats, iterate_with_
 from fedlearn_edu.widgets.noniid import NonIIDDashboard
 
 SMALL = NONIID_DEFAULTS.replace(rounds=3, local_epochs=2)
+F32 = SMALL.replace(dtype="float32")  # what the dashboards run (their default dtype)
 
 
 @pytest.fixture(autouse=True)
@@ -106,8 +107,8 @@ def line(d, key, which="acc"):
 
 def test_initial_run_shows_skewed_and_iid(dash):
     assert dash.runs == 1 and dash.level == "info", dash.message
-    ref = run_noniid(SMALL)
-    iid = run_noniid(SMALL.replace(partition="iid"))
+    ref = run_noniid(F32)
+    iid = run_noniid(F32.replace(partition="iid"))
     np.testing.assert_array_equal(line(dash, "skewed"), ref.history.test_accuracy)
     np.testing.assert_array_equal(line(dash, "iid"), iid.history.test_accuracy)
     np.testing.assert_array_equal(line(dash, "skewed", "local"), ref.local_accuracy)
@@ -176,7 +177,7 @@ def test_reset_restores_defaults(dash):
     dash.set_values(partition="shards", num_clients=10, seed=3)
     dash.reset()
     assert dash.values() == dash.defaults
-    assert dash.result["skewed"].history.config == SMALL
+    assert dash.result["skewed"].history.config == F32
     assert dash.level == "info"
 
 
@@ -195,6 +196,6 @@ def test_background_mode_finishes_and_matches():
     try:
         assert d.wait(120)
         assert d.level == "info" and d.runs == 1
-        np.testing.assert_array_equal(line(d, "skewed"), run_noniid(SMALL).history.test_accuracy)
+        np.testing.assert_array_equal(line(d, "skewed"), run_noniid(F32).history.test_accuracy)
     finally:
         plt.close(d.fig)

@@ -9,6 +9,7 @@ from fedlearn_edu.privacy.config import AttackConfig, DPConfig
 from fedlearn_edu.widgets.privacy import AttackDashboard, DPDashboard, SecAggDashboard
 
 DP_BASE = FedConfig(
+    dtype="float32",  # the dashboards' default
     num_clients=50,
     local_epochs=1,
     rounds=5,
@@ -16,6 +17,7 @@ DP_BASE = FedConfig(
     dp=DPConfig(noise_multiplier=1.0, clip_norm=0.3),
 )
 ATTACK_BASE = FedConfig(
+    dtype="float32",
     rounds=4,
     local_epochs=1,
     aggregator="median",

@@ -11,6 +11,7 @@ from fedlearn_edu.systems.config import SystemsConfig
 from fedlearn_edu.widgets.systems import SystemsDashboard
 
 BASE = FedConfig(
+    dtype="float32",  # the dashboards' default
     num_clients=8,
     rounds=5,
     local_epochs=1,

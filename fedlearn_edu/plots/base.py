@@ -14,13 +14,13 @@ not run yet, so a half-finished run simply shows a shorter line.
 
 from __future__ import annotations
 
-import time
-
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.figure import Figure
 
 from ..core.history import History
+from .redraw import Redrawer, is_widget_canvas
+
+__all__ = ["ConvergencePlot", "Redrawer", "is_widget_canvas", "new_figure", "plot_history"]
 
 ACC_COLOR, LOSS_COLOR, TRAIN_COLOR, BASE_COLOR = "tab:blue", "tab:red", "tab:orange", "0.35"
 
@@ -41,50 +41,6 @@ def new_figure(nrows: int = 1, ncols: int = 1, figsize=(8.0, 3.2), **kwargs):
     return fig, axes
 
 
-def is_widget_canvas(fig: Figure) -> bool:
-    """True when ``fig`` is drawn by ipympl (its canvas is an ipywidget)."""
-    return hasattr(fig.canvas, "syncing_data_url") or hasattr(fig.canvas, "_model_id")
-
-
-class Redrawer:
-    """Throttled redraw of a figure that also works while the kernel is busy.
-
-    ``fig.canvas.draw_idle()`` only *asks* the browser to request a new frame; if the kernel
-    is busy training, that request waits until training ends. ``fig.canvas.draw()`` renders
-    and (for ipympl) pushes the frame at once, so the curve grows round by round.
-
-    A frame costs 20-150 ms, so intermediate frames come at most every ``min_interval``
-    seconds and never take more than ~1/4 of the time (the interval grows to 3x the measured
-    cost of a frame). With an ipympl canvas that no browser has displayed yet (nbval,
-    nbconvert) intermediate frames are skipped: nobody could see them. ``force=True``
-    always draws (use it for the final frame).
-    """
-
-    def __init__(self, fig: Figure, min_interval: float = 0.15):
-        self.fig, self.min_interval = fig, float(min_interval)
-        self._last, self._cost = -np.inf, 0.0
-        self.frames = 0  # frames drawn (tests check that redraws happened)
-
-    def __call__(self, force: bool = False) -> bool:
-        canvas = self.fig.canvas
-        widget = is_widget_canvas(self.fig)
-        if not force:
-            if widget and getattr(canvas, "syncing_data_url", False):
-                return False  # no front-end attached: an intermediate frame is wasted work
-            if time.monotonic() - self._last < max(self.min_interval, 3 * self._cost):
-                return False
-        start = time.monotonic()
-        if widget:
-            canvas.draw()  # renders and sends the frame immediately
-        else:
-            canvas.draw_idle()
-            canvas.flush_events()
-        self._last = time.monotonic()
-        self._cost = self._last - start
-        self.frames += 1
-        return True
-
-
 class ConvergencePlot:
     """Test accuracy (left) and loss (right) per round, with optional reference lines.
 
@@ -92,7 +48,8 @@ class ConvergencePlot:
         fig, ax_acc, ax_loss: the figure and its two axes.
         lines: ``{"test_accuracy", "test_loss", "train_loss"}`` -> ``Line2D``.
         baseline_lines: ``{"accuracy", "loss"}`` -> horizontal ``Line2D`` (hidden until set).
-        redraw: a :class:`Redrawer` for this figure.
+        redraw: a :class:`Redrawer` for this figure that blits the three curves (dashboards
+            use it; every other change calls ``redraw.invalidate()``).
     """
 
     def __init__(self, rounds: int = 30, *, figsize=(8.0, 3.2), label: str = "FedAvg"):
@@ -119,7 +76,7 @@ class ConvergencePlot:
         for ax in (a, b):
             ax.grid(alpha=0.3)
         self.fig.tight_layout()
-        self.redraw = Redrawer(self.fig)
+        self.redraw = Redrawer(self.fig, artists=self.lines.values())
         self.set_rounds(rounds)
 
     @property
@@ -137,14 +94,23 @@ class ConvergencePlot:
         self.ax_loss.set_ylim(0.0, 1.0)
 
     def set_baseline(self, accuracy: float | None, loss: float | None = None) -> None:
-        """Show horizontal reference lines (``None`` hides them)."""
+        """Show horizontal reference lines (``None`` hides them); unchanged values cost
+        nothing (the legends are built once per change, not once per run)."""
+        changed = False
         for key, value in (("accuracy", accuracy), ("loss", loss)):
             line = self.baseline_lines[key]
             ok = value is not None and np.isfinite(value)
-            line.set_ydata([value, value] if ok else [np.nan, np.nan])
-            line.set_visible(bool(ok))
-        self.ax_acc.legend(loc="lower right", fontsize=8)
-        self.ax_loss.legend(loc="upper right", fontsize=8)
+            y = [value, value] if ok else [np.nan, np.nan]
+            if line.get_visible() != bool(ok) or not np.array_equal(
+                    np.asarray(line.get_ydata(), dtype=float), np.asarray(y, dtype=float),
+                    equal_nan=True):
+                line.set_ydata(y)
+                line.set_visible(bool(ok))
+                changed = True
+        if changed or self.ax_acc.get_legend() is None:
+            self.ax_acc.legend(loc="lower right", fontsize=8)
+            self.ax_loss.legend(loc="upper right", fontsize=8)
+            self.redraw.invalidate()
 
     def update(self, history: History) -> None:
         """Copy the history's curves into the lines (x stays ``1..rounds``)."""

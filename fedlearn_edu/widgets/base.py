@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import threading
+import time
 
 import ipywidgets as W
 from threadpoolctl import threadpool_limits
@@ -32,7 +33,9 @@ class Dashboard:
         Sliders get ``continuous_update=False`` (recompute on release, not while dragging).
     ``make_figure(self) -> matplotlib.figure.Figure``
         Create the figure ONCE (e.g. with :func:`fedlearn_edu.plots.new_figure`) and keep
-        the artists you will update on ``self``.
+        the artists you will update on ``self``. If ``self.plot.redraw`` is a
+        :class:`~fedlearn_edu.plots.Redrawer` of this figure (e.g. a ``ConvergencePlot``'s,
+        which blits its curves), the dashboard pushes its frames with it.
     ``prepare(self, values: dict) -> job``
         Cheap, runs in the kernel's main thread on every change: turn the control values into
         a job (e.g. a ``FedConfig``). Raise ``ValueError``/``TypeError`` for a bad or
@@ -49,7 +52,9 @@ class Dashboard:
         values(): current values. set_values(**kw): change several controls, one recompute.
         status (HTML), message (plain text of it), level ("info" | "warning" | "error").
         progress (IntProgress), reset_button (Button), reset(): restore defaults.
-        fig, redraw(force=False): throttled frame push (see :class:`plots.Redrawer`).
+        fig, redraw(force=False): throttled frame push (see :class:`plots.Redrawer`): the
+            first frame of a run is drawn at once, then at most every ~50 ms, and the last
+            one always (``force``); only the dashboard draws (no auto-redraw on changes).
         result: last finished result; runs: number of finished runs.
         refresh(): recompute now. wait(timeout): block until the current run is done.
         widget: the whole dashboard (also shown by ``display(dash)`` / as a cell's last value).
@@ -57,13 +62,14 @@ class Dashboard:
     Args:
         background: run ``compute`` in a worker thread so the kernel stays responsive;
             a new setting cancels the running computation (``False``: run synchronously).
-        debounce: seconds to wait (background mode) before starting, so a burst of
-            keyboard steps on a slider costs one run.
+        debounce: seconds to wait (background mode) before starting a change that comes
+            within ``debounce`` of the previous one, so a burst of keyboard steps on a
+            slider costs one run; a single change (a slider released, one key press)
+            starts at once.
         autostart: compute once at construction.
 
-    Class attribute ``blas_threads`` (default 1): BLAS threads while computing. The engine's
-    matrices are small, and on a busy 2-core machine several BLAS threads fight each other
-    (a 0.04 s sklearn fit took 4 s), so dashboards compute single-threaded.
+    Class attribute ``blas_threads`` (default 1): BLAS threads while computing (small
+    matrices: on a busy 2-core machine several BLAS threads fight, a 0.04 s fit took 4 s).
     """
 
     blas_threads: int | None = 1
@@ -86,11 +92,17 @@ class Dashboard:
         self.reset_button = W.Button(description="Reset to defaults", icon="undo")
         self.reset_button.on_click(lambda _: self.reset())
         self.fig = self.make_figure()
-        self._redraw = Redrawer(self.fig)
+        # only the dashboard draws: pyplot's auto-redraw would ask the browser for a full
+        # frame on every change (and render it in the main thread, beside the worker's)
+        self.fig.stale_callback = None
+        self._redraw = self.make_redrawer()
         if is_widget_canvas(self.fig):
             self.fig.canvas.on_msg(self._on_canvas_msg)
+            # a redraw the browser asks for (resize, reconnect) goes through the same lock
+            self.fig.canvas.handle_draw = lambda event: self.redraw(force=True)
         self.result, self.runs = None, 0
         self._suspend = False
+        self._last_change = -float("inf")  # time.monotonic() of the last refresh
         self._run_lock = threading.Lock()  # one compute at a time
         self._msg_lock = threading.Lock()  # cancel + status line change together
         self._cancel = threading.Event()  # set = the running job must stop
@@ -123,6 +135,11 @@ class Dashboard:
                       layout=W.Layout(width="100%"))
 
     # ---- shared machinery --------------------------------------------------------------
+    def make_redrawer(self) -> Redrawer:
+        """``self.plot.redraw`` when it is a Redrawer of this figure, else a new one."""
+        r = getattr(getattr(self, "plot", None), "redraw", None)
+        return r if isinstance(r, Redrawer) and r.fig is self.fig else Redrawer(self.fig)
+
     def figure_widget(self) -> W.Widget:
         """The ipympl canvas itself, or an Output showing the figure for other backends."""
         if is_widget_canvas(self.fig):
@@ -138,13 +155,10 @@ class Dashboard:
         return out
 
     def _on_canvas_msg(self, canvas, content, buffers) -> None:
-        """Work around an ipympl start-up race (seen under Voilà on a busy machine).
-
-        When the page connects, ipympl's front-end sends ``initialized``; the kernel answers
-        with the figure size (a ``_size`` state update) plus a ``resize`` message. The
-        front-end may handle the message before the state update, size the view to 0 x 0
-        and never draw the figure. Sending the size again a little later fixes the view.
-        """
+        """Work around an ipympl start-up race (seen under Voilà on a busy machine): on
+        ``initialized`` the kernel answers with a ``_size`` state update and a ``resize``
+        message; a front-end handling the message first sizes the view to 0 x 0 and never
+        draws. Sending the size again a little later fixes the view."""
         if content.get("type") == "initialized":
             for delay in (0.5, 2.0, 5.0):
                 t = threading.Timer(delay, self._resend_size)
@@ -218,8 +232,12 @@ class Dashboard:
             self.progress.value = 0
             return
         self._cancel = cancel = threading.Event()
+        now = time.monotonic()
+        delay = self.debounce if now - self._last_change < self.debounce else 0.0
+        self._last_change = now
         if self.background:
-            self._thread = threading.Thread(target=self._run, args=(job, cancel), daemon=True)
+            self._thread = threading.Thread(target=self._run, args=(job, cancel, delay),
+                                            daemon=True)
             self._thread.start()
         else:
             self._run(job, cancel)
@@ -232,9 +250,9 @@ class Dashboard:
             return not t.is_alive()
         return True
 
-    def _run(self, job, cancel: threading.Event) -> None:
-        if self.background and self.debounce > 0 and cancel.wait(self.debounce):
-            return  # superseded while waiting
+    def _run(self, job, cancel: threading.Event, delay: float = 0.0) -> None:
+        if delay > 0 and cancel.wait(delay):
+            return  # superseded while waiting (a burst of changes)
         with self._run_lock:
             if cancel.is_set():
                 return
@@ -248,6 +266,7 @@ class Dashboard:
                     self._say(cancel, text, "info")
 
             self._say(cancel, "computing…", "info")
+            self._redraw.restart()  # the run's first frame goes out at once
             try:
                 with threadpool_limits(limits=self.blas_threads):
                     out = self.compute(job, report)

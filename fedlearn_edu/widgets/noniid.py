@@ -27,10 +27,17 @@ class NonIIDDashboard(Dashboard):
     Controls: ``partition`` (dirichlet / shards / iid), ``alpha`` (log slider 0.01..100),
     ``shards_per_client``, ``num_clients``, ``client_fraction``, ``local_epochs``,
     ``rounds``, ``seed``. ``self.result`` is ``{"skewed": NonIIDResult, "iid": NonIIDResult}``.
+
+    Args:
+        base: the :class:`FedConfig` the controls start from (default ``NONIID_DEFAULTS``).
+        dtype: precision of the runs, ``"float32"`` by default (the fast path); ``None``
+            keeps ``base.dtype``.
     """
 
-    def __init__(self, base: FedConfig | None = None, **kwargs):
-        self.base = NONIID_DEFAULTS if base is None else base
+    def __init__(self, base: FedConfig | None = None, *, dtype: str | None = "float32",
+                 **kwargs):
+        base = NONIID_DEFAULTS if base is None else base
+        self.base = base.replace(dtype=dtype) if dtype else base
         self._iid_cache: dict[FedConfig, NonIIDResult] = {}
         super().__init__(**kwargs)
 

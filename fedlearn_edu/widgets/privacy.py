@@ -52,14 +52,19 @@ class DPDashboard(Dashboard):
     """DP-FedAvg: noise multiplier, clip norm, sampling rate, rounds -> accuracy and epsilon.
 
     ``result`` is the DP run's :class:`History`; the dashed line is the same run without DP.
+    Local training runs in ``dtype`` (float32 by default; ``None`` keeps ``base.dtype``); the
+    clipping, the noise and the accountant compute in float64 (see ``FedConfig.dtype``).
     """
 
-    def __init__(self, base: FedConfig | None = None, **kwargs):
+    def __init__(self, base: FedConfig | None = None, *, dtype: str | None = "float32",
+                 **kwargs):
         self.base = base or FedConfig(num_clients=100, local_epochs=2, rounds=30,
                                       client_fraction=0.2,
                                       dp=DPConfig(noise_multiplier=1.0, clip_norm=0.3))
         if self.base.dp is None:
             raise ValueError("base must have dp=DPConfig(...) set")
+        if dtype:
+            self.base = self.base.replace(dtype=dtype)
         super().__init__(**kwargs)
 
     def make_controls(self) -> dict:
@@ -117,14 +122,18 @@ class AttackDashboard(Dashboard):
     """Poisoning vs robust aggregation on digits.
 
     The defence assumes it knows the number of attackers (``aggregator_f`` = their count).
-    ``result`` is ``{"accuracy": (R,), "backdoor": (R,), "config": FedConfig}``.
+    ``result`` is ``{"accuracy": (R,), "backdoor": (R,), "config": FedConfig}``. Runs in
+    ``dtype`` (float32 by default; ``None`` keeps ``base.dtype``).
     """
 
     DEFENCES = ("mean", "median", "trimmed_mean", "krum", "multi_krum", "norm_clip")
 
-    def __init__(self, base: FedConfig | None = None, **kwargs):
+    def __init__(self, base: FedConfig | None = None, *, dtype: str | None = "float32",
+                 **kwargs):
         self.base = base or FedConfig(rounds=20, attack=AttackConfig("sign_flip", fraction=0.3),
                                       aggregator="median")
+        if dtype:
+            self.base = self.base.replace(dtype=dtype)
         super().__init__(**kwargs)
 
     def make_controls(self) -> dict:
@@ -189,10 +198,12 @@ class SecAggDashboard(Dashboard):
     """Secure aggregation of one FedAvg round's client updates on digits, with dropouts.
 
     ``result`` is the :class:`~fedlearn_edu.privacy.secagg.SecAggResult` plus ``plain_sum`` and
-    ``exact`` (secure sum == plain fixed-point sum of the survivors, bit for bit).
+    ``exact`` (secure sum == plain fixed-point sum of the survivors, bit for bit). The local
+    training runs in ``dtype`` (float32 by default); the protocol sums integers, exactly.
     """
 
-    def __init__(self, **kwargs):
+    def __init__(self, *, dtype: str = "float32", **kwargs):
+        self.dtype = dtype
         super().__init__(**kwargs)
 
     def make_controls(self) -> dict:
@@ -221,7 +232,7 @@ class SecAggDashboard(Dashboard):
     def compute(self, job: dict, report):
         n, t, seed = job["num_clients"], job["threshold"], job["seed"]
         report(0, 2, "one FedAvg round of local training…")
-        cfg = FedConfig(num_clients=n, local_epochs=1, seed=seed)
+        cfg = FedConfig(num_clients=n, local_epochs=1, seed=seed, dtype=self.dtype)
         fed = Federation(cfg)
         w0 = fed.model.init()
         updates = fed.train(w0, np.arange(n)) - w0  # (n, p) what clients want to send

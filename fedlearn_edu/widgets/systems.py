@@ -29,11 +29,14 @@ class SystemsDashboard(Dashboard):
 
     Args:
         base: the :class:`FedConfig` the controls start from (other fields are kept).
+        dtype: precision of the runs, ``"float32"`` by default (the fast path); ``None``
+            keeps ``base.dtype``.
     """
 
     SYSTEMS_CONTROLS = ("latency_ms", "latency_spread", "straggler_fraction", "deadline_s", "mode")
 
-    def __init__(self, base: FedConfig | None = None, **kwargs):
+    def __init__(self, base: FedConfig | None = None, *, dtype: str | None = "float32",
+                 **kwargs):
         self.base = base or FedConfig(
             dataset="digits", num_clients=20, rounds=20, local_epochs=2, mu=0.1,
             systems=SystemsConfig(preset="mobile", latency_ms=200.0, latency_spread=0.5,
@@ -41,6 +44,8 @@ class SystemsDashboard(Dashboard):
                                   buffer_size=5))
         if self.base.systems is None:
             self.base = self.base.replace(systems=SystemsConfig())
+        if dtype:
+            self.base = self.base.replace(dtype=dtype)
         self._cache: dict = {}
         super().__init__(**kwargs)
 
