@@ -5,11 +5,12 @@ from .fedtransfer import FedTransferDashboard
 from .intro import ArticleFLDashboard, FedAvgDashboard
 from .noniid import NonIIDDashboard
 from .privacy import AttackDashboard, DPDashboard, SecAggDashboard
+from .scale import ScaleDashboard
 from .systems import SystemsDashboard
 from .transfer import TransferDashboard
 
 __all__ = [
     "Dashboard", "FedTransferDashboard", "ArticleFLDashboard", "FedAvgDashboard",
     "NonIIDDashboard", "AttackDashboard", "DPDashboard", "SecAggDashboard", "SystemsDashboard",
-    "TransferDashboard",
+    "TransferDashboard", "ScaleDashboard",
 ]
