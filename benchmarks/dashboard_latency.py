@@ -269,12 +269,12 @@ def run(steps: int, pythonpath: str | None, keep: bool) -> int:
                 info = json.loads(ready.read_text())
                 kernel_pids.add(int(info["pid"]))
                 dtype = info["dtype"]
-                dash = page.locator(".fedlearn-dashboard")
+                dash = page.locator(".fedlearn-dashboard").first  # notebook 01's FedAvg dashboard
                 dash.scroll_into_view_if_needed()
                 page.wait_for_function("() => document.querySelector('.fedlearn-status')"
                                        ".innerText.includes('round 30')", timeout=120_000)
                 page.evaluate(WATCH_STATUS_JS)
-                handle = page.locator(".fedlearn-control-num_clients .noUi-handle")
+                handle = dash.locator(".fedlearn-control-num_clients .noUi-handle")
                 page.wait_for_timeout(1500)  # let the page settle after running all cells
                 for k in range(steps):
                     want = START_CLIENTS + k + 1

@@ -176,7 +176,7 @@ def test_slider_moves_the_plot_in_a_real_browser(voila_url, request):
             _wait(page, "() => { const s = document.querySelector('.fedlearn-status');"
                         " return s && s.innerText.includes('round 30'); }",
                   "the first dashboard run", left_ms())
-            dash = page.locator(".fedlearn-dashboard")
+            dash = page.locator(".fedlearn-dashboard").first  # notebook 01's FedAvg dashboard
             dash.scroll_into_view_if_needed()
             canvas = dash.locator(".jupyter-matplotlib-canvas-div canvas").first
             _wait(page, "() => { const c = document.querySelector("
@@ -190,11 +190,11 @@ def test_slider_moves_the_plot_in_a_real_browser(voila_url, request):
                 dash.screenshot(path=str(SCREENSHOT))
 
             # 2. move the client-count slider with the keyboard
-            handle = page.locator(".fedlearn-control-num_clients .noUi-handle")
+            handle = dash.locator(".fedlearn-control-num_clients .noUi-handle")
             handle.focus()
             for _ in range(KEY_PRESSES):
                 page.keyboard.press("ArrowRight")
-            readout = page.locator(".fedlearn-control-num_clients .widget-readout")
+            readout = dash.locator(".fedlearn-control-num_clients .widget-readout")
             assert readout.inner_text().strip() == str(10 + KEY_PRESSES)
 
             # 3. wait for the recompute with the new setting, then compare pixels
