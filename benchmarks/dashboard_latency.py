@@ -20,8 +20,15 @@ paint. Browser and kernel timestamps are both put on the wall clock (same machin
 gives the split: key -> kernel, debounce/start, baseline, engine, frame rendering (kernel),
 transfer, decode+paint.
 
+Before/after: export an older tree and serve it with its own notebook, e.g.
+``git archive <commit> fedlearn_edu notebooks | tar -x -C /tmp/before`` then
+``... dashboard_latency.py --pythonpath /tmp/before --notebook
+/tmp/before/notebooks/01_federated_averaging.ipynb``. ``FEDLEARN_BENCH_DEBUG=1`` also prints
+every step's figures.
+
 JupyterLab, its kernel and Chromium are always stopped (by the PIDs started here). Missing
-Chromium/Playwright/JupyterLab: the script says so and exits 0.
+Chromium/Playwright/JupyterLab: the script says so and exits 0; a failed measurement prints
+why (and the end of JupyterLab's log) and exits 1.
 """
 
 from __future__ import annotations
@@ -86,11 +93,12 @@ import json as _json, os as _os, sys as _sys, time as _time
 _sys.path.insert(0, {here!r})
 from dashboard_kernel import install_probe as _install_probe
 _events, _epoch0 = _install_probe(dash), _time.time() - _time.perf_counter()
-def _bench_dump(change):
+def _bench_dump(*args):
     with open({out!r} + ".tmp", "w") as f:
         _json.dump({{"epoch0": _epoch0, "events": list(_events)}}, f)
     _os.replace({out!r} + ".tmp", {out!r})
 dash.status.observe(_bench_dump, names="value")
+dash.fig.canvas.on_msg(_bench_dump)
 with open({ready!r}, "w") as f:
     _json.dump({{"pid": _os.getpid(), "dtype": str(dash.history.dtype)}}, f)"""
 
@@ -127,11 +135,11 @@ def children(pid: int) -> list[int]:
     return out
 
 
-def prepare(tmp: Path) -> tuple[Path, Path]:
+def prepare(tmp: Path, notebook: Path) -> tuple[Path, Path]:
     """The notebook copy (with the probe cell) and the paths the kernel writes to."""
     import nbformat
 
-    nb = nbformat.read(NOTEBOOK, as_version=4)
+    nb = nbformat.read(notebook, as_version=4)
     out, ready = tmp / "kernel_events.json", tmp / "kernel_ready.json"
     nb.cells.append(nbformat.v4.new_code_cell(PROBE_CELL.format(
         here=str(HERE), out=str(out), ready=str(ready))))
@@ -230,16 +238,18 @@ def analyse(t_key: float, browser: dict, kernel: dict, want: int) -> dict:
         "sent_last": ms(frames[-1][0]) if frames else float("nan"),
         "paint_last": (painted(last[2][0]) - last[2][1]) if last else float("nan"),
         "matched": len(frames) == len(blobs),
+        "asked": [v for n, _, v in ev if n == "browser" and v not in ("ack",)],
+        "asked_t": [(v, round(ms(t))) for n, t, v in ev if n == "browser"],
         "counts": f"{len(frames)} kernel / {len(blobs)} page frames, blob sizes "
                   f"{[browser['blobs'][i][1] for i, _ in blobs]}",
     }
 
 
-def run(steps: int, pythonpath: str | None, keep: bool) -> int:
+def run(steps: int, pythonpath: str | None, keep: bool, notebook: Path = NOTEBOOK) -> int:
     from playwright.sync_api import sync_playwright
 
     tmp = Path(tempfile.mkdtemp(prefix="fedlearn-latency-"))
-    out, ready = prepare(tmp)
+    out, ready = prepare(tmp, notebook)
     port, token = free_port(), secrets.token_hex(16)
     log = open(tmp / "jupyterlab.log", "w")
     proc, kernel_pids, rows, dtype = None, set(), [], "?"
@@ -275,7 +285,9 @@ def run(steps: int, pythonpath: str | None, keep: bool) -> int:
                                        ".innerText.includes('round 30')", timeout=120_000)
                 page.evaluate(WATCH_STATUS_JS)
                 handle = dash.locator(".fedlearn-control-num_clients .noUi-handle")
-                page.wait_for_timeout(1500)  # let the page settle after running all cells
+                # let the page settle: the dashboard re-sends the figure size 0.5, 2 and 5 s
+                # after the view appears (an ipympl start-up race), each costing a full frame
+                page.wait_for_timeout(6000)
                 for k in range(steps):
                     want = START_CLIENTS + k + 1
                     n_keys = page.evaluate("() => window.__fl.keys.length")
@@ -291,6 +303,12 @@ def run(steps: int, pythonpath: str | None, keep: bool) -> int:
                     rows.append(analyse(t_key, b, json.loads(out.read_text()), want))
             finally:
                 browser.close()
+    except Exception as e:
+        log.flush()
+        tail = (tmp / "jupyterlab.log").read_text()[-3000:]
+        print(f"FAILED to measure: {type(e).__name__}: {e}\n--- end of JupyterLab's log ---\n"
+              f"{tail}")
+        return 1
     finally:
         if proc is not None:
             stop(proc, kernel_pids)
@@ -300,6 +318,9 @@ def run(steps: int, pythonpath: str | None, keep: bool) -> int:
         else:
             shutil.rmtree(tmp, ignore_errors=True)
     report(rows, dtype)
+    if os.environ.get("FEDLEARN_BENCH_DEBUG"):
+        for r in rows:
+            print({k: (round(v, 1) if isinstance(v, float) else v) for k, v in r.items()})
     return 0
 
 
@@ -322,6 +343,10 @@ def report(rows: list[dict], dtype: str) -> None:
     print(f"  split of (b): engine {med('engine'):.1f} ms for 30 rounds | {med('frames'):.0f} "
           f"frames, {med('frame_ms'):.1f} ms of kernel rendering | last frame sent at "
           f"{med('sent_last'):.1f} | its decode+paint {med('paint_last'):.1f}")
+    asked = [a for r in rows for a in r["asked"]]
+    if asked:
+        print(f"  note: during the steps the page also asked for {', '.join(sorted(set(asked)))}"
+              f" ({len(asked)} messages: ipympl re-sizing/refreshing its view)")
     if not all(r["matched"] for r in rows):
         print("  note: some steps had more page frames than dashboard frames (e.g. a resize "
               "redraw); frames were matched in order: "
@@ -336,13 +361,15 @@ def main() -> int:
     ap.add_argument("--steps", type=int, default=10)
     ap.add_argument("--pythonpath", help="put this first on the kernel's PYTHONPATH "
                     "(e.g. an exported older fedlearn_edu, to measure before/after)")
+    ap.add_argument("--notebook", type=Path, default=NOTEBOOK,
+                    help="the notebook 01 to serve (e.g. the one matching --pythonpath)")
     ap.add_argument("--keep", action="store_true", help="keep the temporary directory")
     args = ap.parse_args()
     reason = missing()
     if reason:
         print(f"skipped: {reason}")
         return 0
-    return run(args.steps, args.pythonpath, args.keep)
+    return run(args.steps, args.pythonpath, args.keep, args.notebook)
 
 
 if __name__ == "__main__":

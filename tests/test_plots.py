@@ -160,3 +160,72 @@ def test_plots_module_does_not_import_ipywidgets():
     code = ("import sys, fedlearn_edu.plots; "
             "assert 'ipywidgets' not in sys.modules, 'plots.py must be matplotlib-only'")
     subprocess.run([sys.executable, "-c", code], check=True, env={"MPLBACKEND": "Agg"})
+
+
+def _run_curves(plot, acc, loss, baseline=(0.9, 0.5)):
+    """Feed a run round by round; after every blitted frame compare with a full render."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    plot.set_baseline(*baseline)
+    r, canvas = plot.redraw, plot.fig.canvas
+    h = History(len(acc))
+    modes = []
+    for k, (a, b) in enumerate(zip(acc, loss), start=1):
+        h.record(RoundRecord(k, a, b, 0.9 * b, np.arange(3)))
+        plot.update(h)
+        assert r(force=True)
+        modes.append(r.last_mode)
+        frame = np.asarray(canvas.buffer_rgba()).copy()
+        FigureCanvasAgg.draw(canvas)  # what a full render shows
+        full = np.asarray(canvas.buffer_rgba())
+        assert np.array_equal(frame, full), f"round {k} ({r.last_mode}): " \
+            f"{np.any(frame != full, axis=-1).sum()} pixels differ from a full render"
+    return modes
+
+
+def test_blitted_frames_equal_a_full_render_pixel_for_pixel():
+    plot = ConvergencePlot(rounds=15)
+    acc = np.linspace(0.82, 0.96, 15)  # crosses the dotted baseline at 0.9
+    loss = np.linspace(0.9, 0.2, 15)  # crosses the loss baseline at 0.5
+    modes = _run_curves(plot, acc, loss)
+    assert modes[0] == "full" and modes.count("blit") >= 12, modes
+    # a second run over the same axes is blitted from its first round on
+    plot.set_rounds(15)  # what the dashboard does at the start of every run
+    assert _run_curves(plot, acc, loss) == ["blit"] * 15
+
+
+def test_blitting_redraws_what_a_curve_passes_under():
+    plot = ConvergencePlot(rounds=10)  # accuracy legend: lower right; loss legend: upper right
+    acc = np.r_[np.full(5, 0.97), np.linspace(0.95, 0.81, 5)]  # runs under the accuracy legend
+    loss = np.r_[np.full(5, 0.1), np.full(5, 0.95)]  # ... and under the loss legend
+    modes = _run_curves(plot, acc, loss)
+    assert "blit" in modes
+    late = {type(a).__name__ for a in plot.redraw._bg[2]}
+    assert "Legend" in late  # the legends are drawn over the curves, as in a full render
+
+
+def test_blit_background_follows_limits_and_invalidate():
+    plot = ConvergencePlot(rounds=6)
+    r = plot.redraw
+    h = make_history(rounds=6, done=2)
+    plot.update(h)
+    assert r(force=True) and r.last_mode == "full"
+    assert r(force=True) and r.last_mode == "blit"
+    h.test_loss[:2] = 3.0  # the loss axis grows (in steps of 0.25)
+    plot.update(h)
+    assert plot.ax_loss.get_ylim()[1] == 3.25
+    assert r(force=True) and r.last_mode == "full"
+    plot.set_baseline(0.9, 0.5)  # a new reference line: the background is re-rendered
+    assert r(force=True) and r.last_mode == "full"
+    plot.set_baseline(0.9, 0.5)  # the same values: nothing to re-render
+    assert r(force=True) and r.last_mode == "blit"
+    assert r.blits == 2 and r.frames == 5
+
+
+def test_redrawer_restart_draws_the_next_frame_at_once():
+    fig, _ = new_figure()
+    r = Redrawer(fig, min_interval=60.0)
+    assert r() and not r()
+    r.restart()
+    assert r() and r.frames == 2
+    assert not fig.stale  # a drawn figure is up to date until something changes

@@ -275,3 +275,63 @@ def test_bad_setting_during_a_background_run_keeps_the_error():
     assert t.result is None and t.runs == 0  # the superseded run stored nothing
     t.controls["n"].value = 2
     assert t.wait(30) and t.result == 2 and t.message == "done"
+
+
+def test_dashboards_run_float32_by_default():
+    from fedlearn_edu.widgets import (
+        AttackDashboard,
+        DPDashboard,
+        NonIIDDashboard,
+        SystemsDashboard,
+    )
+
+    d = FedAvgDashboard(FedConfig(rounds=2), background=False)
+    assert d.history.dtype == "float32" and d.base.dtype == "float32"
+    assert FedAvgDashboard(SMALL, dtype="float64", background=False).history.dtype == "float64"
+    kept = FedAvgDashboard(SMALL.replace(dtype="float64"), dtype=None, autostart=False)
+    assert kept.base.dtype == "float64"
+    for cls in (NonIIDDashboard, SystemsDashboard, DPDashboard, AttackDashboard):
+        assert cls(autostart=False).base.dtype == "float32", cls.__name__
+
+
+def test_a_single_change_starts_at_once_a_burst_waits():
+    import time
+
+    starts = []
+
+    class T(Toy):
+        def compute(self, n, report):
+            starts.append(time.monotonic())
+            return n
+
+    t = T(background=True, debounce=0.5)
+    assert t.wait(30)
+    time.sleep(0.6)  # a single step, well after the last one
+    t0 = time.monotonic()
+    t.controls["n"].value = 4
+    assert t.wait(30) and starts[-1] - t0 < 0.3  # no debounce wait
+    t0 = time.monotonic()
+    t.controls["n"].value = 5  # a burst: each change within 0.5 s of the previous one
+    t.controls["n"].value = 6
+    assert t.wait(30) and t.result == 6
+    assert starts[-1] - t0 >= 0.45  # the last of the burst waited for the burst to end
+
+
+def test_first_round_drawn_at_once_and_no_duplicate_last_frame(dash):
+    r = dash._redraw
+    frames = []
+    orig = dash.plot.update
+
+    def spy(hist):
+        orig(hist)
+        frames.append(r.frames)
+
+    r.min_interval = 60.0  # only the first and the last frame may pass the throttle
+    dash.plot.update = spy
+    before = r.frames
+    dash.controls["num_clients"].value = 12
+    assert frames[1] == before + 1  # round 1 was drawn right away (spy sees it next round)
+    assert r.frames == before + 2  # then only the final frame
+    assert not dash.fig.stale
+    dash.redraw(force=True)  # a browser asking for a frame always gets one
+    assert r.frames == before + 3 and r.last_mode == "blit"

@@ -125,8 +125,9 @@ class ConvergencePlot:
             self.ax_acc.set_ylim(max(low, -0.05), 1.005)
         loss = _finite(history.test_loss, history.train_loss,
                        self.baseline_lines["loss"].get_ydata())
-        if loss.size:
-            self.ax_loss.set_ylim(0.0, max(self.ax_loss.get_ylim()[1], 1.05 * float(loss.max())))
+        if loss.size:  # grows in steps of 0.25: the axes stay put from run to run
+            top = np.ceil(1.05 * float(loss.max()) / 0.25) * 0.25
+            self.ax_loss.set_ylim(0.0, max(self.ax_loss.get_ylim()[1], top))
 
 
 def _finite(*arrays) -> np.ndarray:

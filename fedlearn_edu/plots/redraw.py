@@ -18,14 +18,24 @@ import time
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.transforms import Bbox
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from matplotlib.spines import Spine
 
-PAD = 3.0  # pixels around an artist's box: antialiasing, line width, marker edges
+PAD = 1.5  # pixels around every footprint: antialiasing reaches ~1 px beyond a shape
 
 
 def is_widget_canvas(fig: Figure) -> bool:
     """True when ``fig`` is drawn by ipympl (its canvas is an ipywidget)."""
     return hasattr(fig.canvas, "syncing_data_url") or hasattr(fig.canvas, "_model_id")
+
+
+def _overlap(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether any box of ``a`` intersects any box of ``b`` (both ``(k, 4)``)."""
+    if not len(a) or not len(b):
+        return False
+    return bool(np.any((a[:, None, 0] <= b[None, :, 2]) & (b[None, :, 0] <= a[:, None, 2])
+                       & (a[:, None, 1] <= b[None, :, 3]) & (b[None, :, 1] <= a[:, None, 3])))
 
 
 class Redrawer:
@@ -56,14 +66,15 @@ class Redrawer:
         self.fig, self.min_interval = fig, float(min_interval)
         self.artists = list(artists)
         self._last, self._cost = -np.inf, 0.0
-        self._bg = None  # (key, background, late artists) of the cached background
+        self._bg = None  # (key, background, late artists, their boxes) of the background
+        self._sticky: set[int] = set()  # artists drawn late before stay late (no re-render)
         self._lock = threading.RLock()  # the kernel's main thread may draw too (browser asks)
         self.frames = self.blits = 0
         self.last_mode, self.last_cost = "", 0.0
 
     def invalidate(self) -> None:
         """Something besides ``artists`` changed: the next frame renders everything."""
-        self._bg = None
+        self._bg, self._sticky = None, set()
 
     def restart(self) -> None:
         """A new run starts: its first frame is drawn at once, whatever the throttle says."""
@@ -81,8 +92,9 @@ class Redrawer:
             start = time.monotonic()
             if self.artists and isinstance(canvas, FigureCanvasAgg):
                 self.last_mode = self._blit_frame(canvas)
-                if widget:
-                    canvas.blit(self.fig.bbox)  # ipympl: sends the (diff) frame at once
+                canvas.blit(self.fig.bbox)  # ipympl: sends the (diff) frame at once
+                if not widget:
+                    canvas.flush_events()
             elif widget:
                 canvas.draw()  # renders and sends the frame immediately
                 self.last_mode = "full"
@@ -90,6 +102,7 @@ class Redrawer:
                 canvas.draw_idle()
                 canvas.flush_events()
                 self.last_mode = "full"
+            self.fig.stale = False  # up to date: a later change makes it stale again
             self._last = time.monotonic()
             self._cost = self.last_cost = self._last - start
             self.frames += 1
@@ -117,32 +130,53 @@ class Redrawer:
                 tuple(map(id, order)))
 
     def _boxes(self, artists, renderer) -> dict:
-        """Padded window boxes (clipped to the clip box, when there is one); None if empty."""
+        """Where each artist may paint: ``(k, 4)`` arrays of padded ``x0, y0, x1, y1`` boxes
+        in pixels, clipped to the artist's clip box. A line gets one box per segment and
+        per point (a curve's bounding box would cover the whole axes, legend included)."""
         out = {}
         for a in artists:
-            try:
-                box = a.get_window_extent(renderer)
-            except Exception:  # an artist without an extent: assume it covers the figure
-                box = self.fig.bbox
+            out[id(a)] = np.zeros((0, 4))
+            if not a.get_visible():
+                continue
+            if isinstance(a, Line2D):
+                xy = a.get_transform().transform(np.asarray(a.get_xydata(), dtype=float))
+                ok = np.all(np.isfinite(xy), axis=1)
+                seg = ok[:-1] & ok[1:]
+                lo = np.concatenate([xy[ok], np.minimum(xy[:-1], xy[1:])[seg]])
+                hi = np.concatenate([xy[ok], np.maximum(xy[:-1], xy[1:])[seg]])
+                pad = (a.get_markersize() / 2 + a.get_linewidth()) * self.fig.dpi / 72
+                boxes = np.hstack([lo - pad, hi + pad])
+            else:
+                try:  # a spine paints its line only (its window extent includes the ticks)
+                    box = (Patch.get_window_extent(a, renderer).padded(
+                        a.get_linewidth() * self.fig.dpi / 144)
+                           if isinstance(a, Spine) else a.get_window_extent(renderer))
+                    boxes = np.array([box.extents], dtype=float)
+                except Exception:  # no extent: assume it may paint anywhere
+                    boxes = np.array([self.fig.bbox.extents])
             clip = a.get_clip_box() if a.get_clip_on() else None
             if clip is not None:
-                box = Bbox.intersection(box, clip)
-            ok = box is not None and np.all(np.isfinite(box.bounds)) and a.get_visible()
-            out[id(a)] = box.padded(PAD) if ok else None
+                c = clip.extents
+                boxes = np.hstack([np.maximum(boxes[:, :2], c[:2]),
+                                   np.minimum(boxes[:, 2:], c[2:])])
+            boxes = boxes[np.all(np.isfinite(boxes), axis=1)
+                          & np.all(boxes[:, 2:] >= boxes[:, :2], axis=1)]
+            out[id(a)] = boxes + np.array([-PAD, -PAD, PAD, PAD])
         return out
 
-    def _late(self, order, moving: dict, static: dict) -> list:
-        """The artists to draw over the background: the moving ones, and every artist after
-        the first of them whose box touches the box of one drawn late before it."""
+    def _late(self, order, moving: dict, static: dict, keep=frozenset()) -> list:
+        """The artists to draw over the background: the moving ones (and ``keep``), and every
+        artist after the first of them that may paint where one drawn late before it paints."""
         dyn = {id(a) for a in self.artists}
         first = next((i for i, a in enumerate(order) if id(a) in dyn), len(order))
-        late, boxes = [], []
+        late, region = [], np.zeros((0, 4))
         for a in order[first:]:
-            box = moving.get(id(a)) if id(a) in dyn else static.get(id(a))
-            if id(a) in dyn or (box is not None and any(box.overlaps(b) for b in boxes)):
+            boxes = moving.get(id(a)) if id(a) in dyn else static.get(id(a))
+            if boxes is None:
+                boxes = np.zeros((0, 4))
+            if id(a) in dyn or id(a) in keep or _overlap(boxes, region):
                 late.append(a)
-                if box is not None:
-                    boxes.append(box)
+                region = np.vstack([region, boxes])
         return late
 
     def _blit_frame(self, canvas) -> str:
@@ -180,8 +214,10 @@ class Redrawer:
                 a.set_animated(was)
         renderer = canvas.get_renderer()
         static = self._boxes([a for a in tail if id(a) not in dyn], renderer)
-        late = self._late(order, self._boxes(self.artists, renderer), static)
-        late_ids = {id(a) for a in late}
+        # an artist a curve reached once stays late: as the curve grows back next run, the
+        # background need not be rendered again
+        late = self._late(order, self._boxes(self.artists, renderer), static, self._sticky)
+        late_ids = self._sticky = {id(a) for a in late}
         for a in tail:  # in drawing order; none of them touches an earlier late artist
             if id(a) not in late_ids:
                 self.fig.draw_artist(a)

@@ -1,10 +1,8 @@
-"""The base of every live notebook dashboard: ipywidgets controls on top of
-:mod:`fedlearn_edu.plots`.
+"""The base of every live notebook dashboard: ipywidgets controls on :mod:`fedlearn_edu.plots`.
 
 :class:`Dashboard` is the reusable base (subclass it for a new notebook; the concrete
-dashboards live one file per topic beside this one). Everything works without a
-browser: set ``dash.controls["x"].value``, call ``dash.wait()``, read ``dash.result`` and
-the line data.
+dashboards live one file per topic beside this one). Everything works without a browser:
+set ``dash.controls["x"].value``, call ``dash.wait()``, read ``dash.result`` and the lines.
 """
 
 from __future__ import annotations
@@ -12,11 +10,17 @@ from __future__ import annotations
 import html
 import threading
 import time
+from functools import lru_cache
 
 import ipywidgets as W
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from ..plots.base import Redrawer, is_widget_canvas
+
+
+@lru_cache(maxsize=1)
+def _threadpools() -> ThreadpoolController:
+    return ThreadpoolController()  # finding the BLAS libraries takes ~1 ms: once, not per run
 
 
 class Cancelled(Exception):
@@ -100,8 +104,7 @@ class Dashboard:
             self.fig.canvas.on_msg(self._on_canvas_msg)
             # a redraw the browser asks for (resize, reconnect) goes through the same lock
             self.fig.canvas.handle_draw = lambda event: self.redraw(force=True)
-        self.result, self.runs = None, 0
-        self._suspend = False
+        self.result, self.runs, self._suspend = None, 0, False
         self._last_change = -float("inf")  # time.monotonic() of the last refresh
         self._run_lock = threading.Lock()  # one compute at a time
         self._msg_lock = threading.Lock()  # cancel + status line change together
@@ -135,8 +138,7 @@ class Dashboard:
                       layout=W.Layout(width="100%"))
 
     # ---- shared machinery --------------------------------------------------------------
-    def make_redrawer(self) -> Redrawer:
-        """``self.plot.redraw`` when it is a Redrawer of this figure, else a new one."""
+    def make_redrawer(self) -> Redrawer:  # the plot's (it may blit), or a plain one
         r = getattr(getattr(self, "plot", None), "redraw", None)
         return r if isinstance(r, Redrawer) and r.fig is self.fig else Redrawer(self.fig)
 
@@ -201,12 +203,9 @@ class Dashboard:
                              if text else "")
 
     def redraw(self, force: bool = False) -> bool:
-        """Push a frame (throttled unless ``force``); returns whether one was drawn.
-
-        Also works around ipympl 0.10 storing a frame drawn before any browser connected as a
-        bare base64 string in ``_data_url`` (no ``data:image/png;base64,`` prefix): a browser
-        showing that snapshot loads it as a relative URL and fails (a 403 in Voilà's log).
-        """
+        """Push a frame (throttled unless ``force``); returns whether one was drawn. Also
+        fixes ipympl 0.10's snapshot of a frame drawn before a browser connected (a bare base64
+        ``_data_url``, which a browser loads as a relative URL: a 403 in Voilà's log)."""
         canvas = self.fig.canvas
         if not hasattr(canvas, "hold_sync"):
             return self._redraw(force)
@@ -268,7 +267,7 @@ class Dashboard:
             self._say(cancel, "computing…", "info")
             self._redraw.restart()  # the run's first frame goes out at once
             try:
-                with threadpool_limits(limits=self.blas_threads):
+                with _threadpools().limit(limits=self.blas_threads):
                     out = self.compute(job, report)
             except Cancelled:
                 return
@@ -278,8 +277,9 @@ class Dashboard:
             except Exception as e:  # a dashboard must never leave a traceback behind
                 self._say(cancel, f"{type(e).__name__}: {e}", "error")
                 return
-            finally:
-                self.redraw(force=True)
+            finally:  # the last frame, unless the last one drawn already shows everything
+                if self.fig.stale:
+                    self.redraw(force=True)
             result, msg = out if isinstance(out, tuple) and len(out) == 2 else (out, None)
             if cancel.is_set():
                 return

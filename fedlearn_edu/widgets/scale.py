@@ -75,4 +75,5 @@ class ScaleDashboard(Dashboard):
             return (hist, per_round), (f"Diverged: {hist.message}", "warning")
         return (hist, per_round), (
             f"{cfg.num_clients} clients, {cfg.clients_per_round} trained per round: "
-            f"{per_round:.2f} s per round (median), test accuracy {hist.final()['test_accuracy']:.3f}", "info")
+            f"{per_round:.2f} s per round (median), test accuracy "
+            f"{hist.final()['test_accuracy']:.3f}", "info")
