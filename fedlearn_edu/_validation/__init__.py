@@ -7,6 +7,7 @@
 """
 
 from .arrays import MAX_ITERATIONS, MEMORY_BUDGET_BYTES, Array, check_array, check_budget
+from .errors import DivergenceError
 from .rules import (
     RNG,
     Anything,
@@ -33,6 +34,7 @@ from .scalars import (
 )
 
 __all__ = [
+    "DivergenceError",
     "MAX_ITERATIONS", "MEMORY_BUDGET_BYTES", "Array", "check_array", "check_budget", "RNG",
     "Anything", "Duck", "Func", "Instance", "Mapping", "Maybe", "Pair", "Seed", "Sequence",
     "validated", "Bool", "Choice", "Int", "Real", "check_bool", "check_choice", "check_float",

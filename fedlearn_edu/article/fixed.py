@@ -26,6 +26,7 @@ from .._validation import (
     MAX_ITERATIONS,
     RNG,
     Array,
+    DivergenceError,
     Int,
     Maybe,
     Pair,
@@ -43,13 +44,6 @@ MAX_ROUNDS = 100_000  # as FedConfig.rounds
 MAGNITUDE = 1e100  # largest |entry| of a truth and noise scale: squares stay finite
 STEPS, LR = Int(0, MAX_ITERATIONS), Real(0.0, low_open=True)
 DATA = Pair("float")
-
-
-class DivergenceError(FloatingPointError, ValueError):
-    """Gradient descent left the float range (``lr`` too large); also a ``ValueError``.
-
-    The article room may import nothing but itself and ``_validation``, so it has its own
-    type with the same bases as ``fedlearn_edu.core.loop.DivergenceError``."""
 
 __all__ = [
     "generate_data", "local_train", "federated_train", "mse", "true_weights",

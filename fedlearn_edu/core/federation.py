@@ -175,7 +175,7 @@ class Federation:
             return
         X, y, _ = pad_clients(self.data.X_train, self.data.y_train, self.parts)
         self.X = X.astype(self.dtype, copy=False)
-        self.y = y.astype(self.dtype, copy=False) if y.dtype.kind == "f" else y
+        self.y = self._in_dtype(y)
 
     def _rows(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The evaluation rows (made once): ``(X, y, y_test)``, test rows first."""
@@ -189,15 +189,18 @@ class Federation:
         if self._train_rows is None:  # every client's rows, in the run's precision
             y = self.data.y_train
             self._train_rows = (self.data.X_train.astype(self.dtype, copy=False),
-                                y.astype(self.dtype, copy=False) if y.dtype.kind == "f" else y)
+                                self._in_dtype(y))
         X, y = self._train_rows
         return chunked_stacks(X, y, self.parts, selected, self.counts, STACK_BUDGET_BYTES)
+
+    def _in_dtype(self, y: np.ndarray) -> np.ndarray:
+        """Regression targets in the run's precision; class labels stay integers."""
+        return y.astype(self.dtype, copy=False) if y.dtype.kind == "f" else y
 
     def client_data(self, i: int) -> tuple[np.ndarray, np.ndarray]:
         """Client ``i``'s own ``(X_i, y_i)``, in the run's precision."""
         X, y = self.data.X_train[self.parts[i]], self.data.y_train[self.parts[i]]
-        return X.astype(self.dtype, copy=False), (y.astype(self.dtype, copy=False)
-                                                  if y.dtype.kind == "f" else y)
+        return X.astype(self.dtype, copy=False), self._in_dtype(y)
 
     def train(self, w: np.ndarray, selected: np.ndarray, *, max_steps: np.ndarray | None = None,
               starts: np.ndarray | None = None) -> np.ndarray:
@@ -225,7 +228,7 @@ class Federation:
                 Xs, ys, counts = pad_clients(self.data.X_train, self.data.y_train,
                                              [self.parts[i] for i in selected])
                 Xs = Xs.astype(self.dtype, copy=False)
-                ys = ys.astype(self.dtype, copy=False) if ys.dtype.kind == "f" else ys
+                ys = self._in_dtype(ys)
             else:
                 Xs, ys, counts = self.X[selected], self.y[selected], self.counts[selected]
             mask = np.arange(Xs.shape[1])[None, :] < counts[:, None]
