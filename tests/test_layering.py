@@ -2,6 +2,8 @@
 
     _validation <- core (and article) <- {systems, privacy, transfer} <- runner
                 <- plots <- widgets, cli
+    i18n (texts, fonts) and course (exercises, editions, lab) sit beside _validation;
+    flower (real federation) and apps (applications on real data) sit beside runner.
 
 ``systems``, ``privacy`` and ``transfer`` never import each other; ``runner`` is the only
 module that combines them. The engine never imports matplotlib/ipywidgets; plots never import
@@ -22,17 +24,22 @@ PKG = pathlib.Path(__file__).resolve().parents[1] / "fedlearn_edu"
 # floor of every room; a module may import only rooms listed in ALLOWED[its room]
 ALLOWED = {
     "_validation": {"_validation"},
+    "i18n": {"i18n"},
+    "course": {"_validation", "i18n", "course"},
     "core": {"_validation", "core"},
     "article": {"_validation", "article"},
     "systems": {"_validation", "core", "systems"},
     "privacy": {"_validation", "core", "privacy"},
     "transfer": {"_validation", "core", "article", "transfer"},
     "runner": {"_validation", "core", "runner", "systems", "privacy"},
-    "plots": {"_validation", "core", "article", "systems", "privacy", "transfer", "runner",
-              "plots"},
-    "widgets": {"_validation", "core", "article", "systems", "privacy", "transfer", "runner",
-                "plots", "widgets"},
-    "cli": {"_validation", "core", "systems", "privacy", "runner", "cli"},
+    "flower": {"_validation", "core", "privacy", "runner", "flower"},
+    "apps": {"_validation", "core", "privacy", "transfer", "apps"},
+    "plots": {"_validation", "i18n", "core", "article", "systems", "privacy", "transfer",
+              "runner", "apps", "plots"},
+    "widgets": {"_validation", "i18n", "core", "article", "systems", "privacy", "transfer",
+                "runner", "apps", "flower", "plots", "widgets"},
+    "cli": {"_validation", "i18n", "core", "systems", "privacy", "runner", "course", "flower",
+            "cli"},
     "__init__": {"core", "runner", "systems", "privacy"},
     "__main__": {"cli"},
 }

@@ -25,13 +25,23 @@ __all__ = ["ConvergencePlot", "Redrawer", "is_widget_canvas", "new_figure", "plo
 ACC_COLOR, LOSS_COLOR, TRAIN_COLOR, BASE_COLOR = "tab:blue", "tab:red", "tab:orange", "0.35"
 
 
+MAX_FIGURE_WIDTH_IN = 9.4  # 940 px at 100 dpi: fits JupyterLab's notebook column on a
+# 1366-px laptop screen (968 px) and the book's page; wider figures were cut off, unscrollable
+
+
 def new_figure(nrows: int = 1, ncols: int = 1, figsize=(8.0, 3.2), **kwargs):
     """``(fig, axes)`` created without being auto-displayed.
+
+    ``figsize`` is (width, height) in inches at 100 dpi; a width over
+    :data:`MAX_FIGURE_WIDTH_IN` is refused (put wide panels in two rows instead).
 
     Under ``%matplotlib widget`` the figure's canvas is an ipympl widget that a dashboard
     places in its layout itself; ``plt.ioff()`` stops Jupyter from also showing it below
     the cell. With other backends (tests use Agg) this is plain ``plt.subplots``.
     """
+    if float(figsize[0]) > MAX_FIGURE_WIDTH_IN:
+        raise ValueError(f"figsize width must be <= {MAX_FIGURE_WIDTH_IN} in (the notebook "
+                         f"column), got {figsize[0]}; wrap the panels into more rows")
     with plt.ioff():
         fig, axes = plt.subplots(nrows, ncols, figsize=figsize, **kwargs)
     canvas = fig.canvas

@@ -32,7 +32,7 @@ class FedTransferPlot:
 
     def __init__(self, num_clients: int = 10, rounds: int = 15, num_sources: int = 7):
         self.fig, (self.ax_a, self.ax_b, self.ax_c) = new_figure(
-            1, 3, figsize=(13.5, 3.8), gridspec_kw={"width_ratios": [1.3, 1.0, 1.2]})
+            1, 3, figsize=(9.4, 3.4), gridspec_kw={"width_ratios": [1.3, 1.0, 1.2]})
         # (a) client bars
         self.ax_a.set_title("(a) accuracy on each client's own test split", fontsize=10)
         self.ax_a.set_xlabel("client")

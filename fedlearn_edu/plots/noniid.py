@@ -30,7 +30,7 @@ class NonIIDPlot:
     """
 
     def __init__(self, rounds: int = 15, num_clients: int = 20, n_classes: int = 10,
-                 *, figsize=(11.0, 3.4)):
+                 *, figsize=(9.4, 3.2)):
         self.fig, (self.ax_hist, self.ax_acc, self.ax_local) = new_figure(1, 3, figsize=figsize)
         self.n_classes = n_classes
         self.colors = [f"C{c % 10}" for c in range(n_classes)]

@@ -154,7 +154,7 @@ class BytesPlot:
 class SystemsFigure:
     """The dashboard figure: time plot, Gantt chart and bytes plot side by side."""
 
-    def __init__(self, figsize=(12.0, 4.2)):
+    def __init__(self, figsize=(9.4, 3.9)):
         self.fig, (a, b, c) = new_figure(1, 3, figsize=figsize)
         self.time = TimePlot(a)
         self.gantt = GanttPlot(b)

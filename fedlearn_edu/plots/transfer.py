@@ -37,7 +37,7 @@ class TransferPlot:
         n_marker: vertical line at the current target size.
     """
 
-    def __init__(self, *, figsize=(12.0, 3.7)):
+    def __init__(self, *, figsize=(9.4, 3.4)):
         self.fig, (self.ax_land, self.ax_steps, self.ax_n) = new_figure(1, 3, figsize=figsize)
         a = self.ax_land
         self.image = a.imshow(np.zeros((2, 2)), origin="lower", extent=(0, 1, 0, 1),

@@ -8,14 +8,18 @@ set ``dash.controls["x"].value``, call ``dash.wait()``, read ``dash.result`` and
 from __future__ import annotations
 
 import html
+import itertools
 import threading
 import time
+import weakref
 from functools import lru_cache
 
 import ipywidgets as W
 from threadpoolctl import ThreadpoolController
 
 from ..plots.base import Redrawer, is_widget_canvas
+from .canvas import CanvasMixin
+from .extremes import extreme_values
 
 
 @lru_cache(maxsize=1)
@@ -23,11 +27,14 @@ def _threadpools() -> ThreadpoolController:
     return ThreadpoolController()  # finding the BLAS libraries takes ~1 ms: once, not per run
 
 
+_SERIALS = itertools.count()
+
+
 class Cancelled(Exception):
     """Raised inside :meth:`Dashboard.compute` (by ``report``) when a newer run replaced it."""
 
 
-class Dashboard:
+class Dashboard(CanvasMixin):
     """Base class: named controls + one figure + status line + progress bar + reset button.
 
     Subclass it by overriding four methods (all others are shared):
@@ -77,10 +84,12 @@ class Dashboard:
     """
 
     blas_threads: int | None = 1
+    _live: weakref.WeakSet = weakref.WeakSet()  # every dashboard made in this kernel
 
     def __init__(self, *, background: bool = True, debounce: float = 0.25,
                  autostart: bool = True):
         self.background, self.debounce = bool(background), float(debounce)
+        self._serial = next(_SERIALS)
         self.controls: dict[str, W.ValueWidget] = dict(self.make_controls())
         self.defaults = {k: c.value for k, c in self.controls.items()}
         for name, c in self.controls.items():
@@ -112,6 +121,7 @@ class Dashboard:
         self._thread: threading.Thread | None = None
         self.widget = self.make_layout()
         self.widget.add_class("fedlearn-dashboard")
+        Dashboard._live.add(self)
         if autostart:
             self.refresh()
 
@@ -142,38 +152,6 @@ class Dashboard:
         r = getattr(getattr(self, "plot", None), "redraw", None)
         return r if isinstance(r, Redrawer) and r.fig is self.fig else Redrawer(self.fig)
 
-    def figure_widget(self) -> W.Widget:
-        """The ipympl canvas itself, or an Output showing the figure for other backends."""
-        if is_widget_canvas(self.fig):
-            return self.fig.canvas
-        out = W.Output()
-        from IPython import get_ipython
-
-        if get_ipython() is not None:  # e.g. the inline backend: show a static copy
-            with out:
-                from IPython.display import display
-
-                display(self.fig)
-        return out
-
-    def _on_canvas_msg(self, canvas, content, buffers) -> None:
-        """Work around an ipympl start-up race (seen under Voilà on a busy machine): on
-        ``initialized`` the kernel answers with a ``_size`` state update and a ``resize``
-        message; a front-end handling the message first sizes the view to 0 x 0 and never
-        draws. Sending the size again a little later fixes the view."""
-        if content.get("type") == "initialized":
-            for delay in (0.5, 2.0, 5.0):
-                t = threading.Timer(delay, self._resend_size)
-                t.daemon = True
-                t.start()
-
-    def _resend_size(self) -> None:
-        try:
-            _, _, w, h = self.fig.bbox.bounds
-            self.fig.canvas.manager.resize(w, h)
-        except Exception:  # the figure may be closed by now: nothing to fix
-            pass
-
     def values(self) -> dict:
         return {k: c.value for k, c in self.controls.items()}
 
@@ -189,6 +167,20 @@ class Dashboard:
         finally:
             self._suspend = False
         self.refresh()
+
+    def extreme_values(self, which: str) -> dict:
+        """Every control at its ``"min"`` or ``"max"`` end (:func:`.extremes.extreme_values`)."""
+        return extreme_values(self.controls, which)
+
+    def set_extremes(self, which: str, timeout: float | None = 300.0) -> None:
+        """Set every control to :meth:`extreme_values` and wait for the run to finish."""
+        self.set_values(**self.extreme_values(which))
+        self.wait(timeout)
+
+    @classmethod
+    def instances(cls) -> list[Dashboard]:
+        """The dashboards alive in this kernel, oldest first."""
+        return sorted(cls._live, key=lambda d: d._serial)
 
     def reset(self) -> None:
         """Put every control back to its default value and recompute."""
