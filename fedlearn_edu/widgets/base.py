@@ -285,8 +285,3 @@ class Dashboard(CanvasMixin):
         with self._msg_lock:
             if not cancel.is_set():
                 self.show_message(text, level)
-
-    def _ipython_display_(self) -> None:
-        from IPython.display import display
-
-        display(self.widget)

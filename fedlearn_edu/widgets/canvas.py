@@ -44,3 +44,7 @@ class CanvasMixin:
         except Exception:  # the figure may be closed by now: nothing to fix
             pass
 
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        display(self.widget)
