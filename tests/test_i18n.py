@@ -14,7 +14,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 from fedlearn_edu import i18n  # noqa: E402
 from fedlearn_edu.i18n import fonts, set_language, tr  # noqa: E402
-from fedlearn_edu.i18n.texts import ZH  # noqa: E402
+from fedlearn_edu.i18n.table import ZH  # noqa: E402
 
 PKG = pathlib.Path(__file__).resolve().parents[1] / "fedlearn_edu"
 
