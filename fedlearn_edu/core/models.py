@@ -154,11 +154,12 @@ class Model:
         d, k, n = self.n_features, self.n_classes, X.shape[0]
         zT = w[: d * k].reshape(k, d) @ X.T
         zT += w[d * k :, None]
-        top = zT.max(axis=0)
-        lse = np.log(np.exp(zT - top).sum(axis=0))
-        lse += top
+        zT -= zT.max(axis=0)  # shifted logits: same argmax, same logsumexp(z) - z_y
+        pred = zT[:, rows].argmax(axis=0)
         true = zT.reshape(-1).take(np.asarray(y, dtype=np.intp) * n + np.arange(n))
-        return zT[:, rows].argmax(axis=0), lse - true
+        np.exp(zT, out=zT)
+        lse = np.log(np.ones((1, k), dtype=zT.dtype) @ zT)[0]  # class sum as a product
+        return pred, lse - true
 
     def grad(self, w: np.ndarray, X: np.ndarray, y: np.ndarray) -> np.ndarray:
         """Gradient of :meth:`loss` with respect to ``w``, shape ``(p,)``."""

@@ -126,11 +126,13 @@ class ClientStack:
         ye = np.empty((m, n_max), dtype=self.targets.dtype)
         T = np.empty((m, k, n_max), dtype=V0.dtype)  # softmax: lr-weighted one-hot targets
         R = row_w.copy()
+        ones = np.ones((1, k), dtype=V0.dtype)  # sum over classes as a product: 2x an add.reduce
         cuts = [slice(s * b, min(s * b + b, n_max)) for s in range(n_steps)]
-        XT = Xe.transpose(0, 2, 1)
-        steps = [(s, XT[:, :, c], Xe[:, c], R[:, None, c], T[:, :, c], ye[:, None, c])
-                 for s, c in enumerate(cuts)]
+        XT = Xe.transpose(0, 2, 1)  # a transposed copy per epoch would cost more than it saves
+        steps = [(XT[:, :, c], Xe[:, c], R[:, None, c], T[:, :, c], ye[:, None, c])
+                 for c in cuts]
         first_target = np.arange(m)[:, None] * k * n_max + slot
+        plain = softmax and everyone and not safe and not mu and not l2
         for e in range(epochs):
             flat = (clients[:, None] * n_max + orders[:, e]).reshape(-1)
             np.take(self.rows, flat, axis=0, out=Xe.reshape(m * n_max, d1), mode="clip")
@@ -140,7 +142,16 @@ class ClientStack:
             if softmax:
                 T.fill(0.0)
                 T.reshape(-1)[first_target + ye.astype(np.intp) * n_max] = R
-            for s, Xs_T, Xs, Rs, Ts, ys in steps:
+            if plain:  # the common case with nothing to test per step
+                for Xs_T, Xs, Rs, Ts, _ in steps:
+                    Z = np.matmul(V, Xs_T)  # (m, k, rows) logits
+                    np.exp(Z, out=Z)
+                    total = np.matmul(ones, Z)
+                    Z *= np.divide(Rs, total, out=total)  # lr-weighted softmax
+                    Z -= Ts
+                    V -= np.matmul(Z, Xs)  # lr * mean data gradient, (m, k, d + 1)
+                continue
+            for s, (Xs_T, Xs, Rs, Ts, ys) in enumerate(steps):
                 act = active[:, e, s]
                 if not everyone and not act.any():
                     continue
@@ -149,7 +160,7 @@ class ClientStack:
                     if safe:
                         Z -= Z.max(axis=1, keepdims=True)
                     np.exp(Z, out=Z)
-                    total = np.add.reduce(Z, 1, keepdims=True)
+                    total = np.matmul(ones, Z)
                     Z *= np.divide(Rs, total, out=total)  # lr-weighted softmax
                     Z -= Ts
                 elif model.kind == "logistic":
