@@ -1,11 +1,13 @@
 """Matplotlib figure of notebook 02 (non-IID data): drawn once, then updated in place.
 
-:class:`NonIIDPlot` has three panels:
+:class:`NonIIDPlot` has four panels in a 2 x 2 grid (9.4 in wide: it fits the notebook column):
 
 1. the label histogram of every client (stacked bars: one colour per class),
 2. test accuracy per round of the skewed run and of the IID reference run,
-3. client drift: the test accuracy of the clients' own local models per round (on skewed
-   data each local model specialises in its few labels and scores far below the global one).
+3. client drift: the mean cosine between the clients' updates per round (1 = they all move
+   the same way; close to 0 on label-skewed data, see :mod:`fedlearn_edu.core.drift`),
+4. the test accuracy of the clients' own local models per round (on skewed data each local
+   model specialises in its few labels and scores far below the global one).
 
 Only matplotlib lives here; :mod:`fedlearn_edu.widgets.noniid` drives it.
 """
@@ -13,6 +15,7 @@ Only matplotlib lives here; :mod:`fedlearn_edu.widgets.noniid` drives it.
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 
 from .base import new_figure
 
@@ -21,35 +24,44 @@ RUN_STYLE = {"iid": dict(color="0.35", ls="--", label="IID reference"),
 
 
 class NonIIDPlot:
-    """Label histogram + global accuracy + local-model accuracy, each artist created once.
+    """Label histogram, global accuracy, update cosine and local-model accuracy, each artist
+    created once.
 
     Attributes:
-        fig, ax_hist, ax_acc, ax_local: the figure and its three axes.
+        fig, ax_hist, ax_acc, ax_cos, ax_local: the figure and its four axes.
         bars: list (one per class) of ``BarContainer`` with one bar per client.
-        acc_lines, local_lines: ``{"iid", "skewed"}`` -> ``Line2D``.
+        acc_lines, cos_lines, local_lines: ``{"iid", "skewed"}`` -> ``Line2D``.
     """
 
     def __init__(self, rounds: int = 15, num_clients: int = 20, n_classes: int = 10,
-                 *, figsize=(9.4, 3.2)):
-        self.fig, (self.ax_hist, self.ax_acc, self.ax_local) = new_figure(1, 3, figsize=figsize)
+                 *, figsize=(9.4, 5.6)):
+        self.fig, axes = new_figure(2, 2, figsize=figsize, layout="constrained")
+        (self.ax_hist, self.ax_acc), (self.ax_cos, self.ax_local) = axes
         self.n_classes = n_classes
         self.colors = [f"C{c % 10}" for c in range(n_classes)]
         self.bars: list = []
         x, nan = np.arange(1, rounds + 1), np.full(rounds, np.nan)
         self.acc_lines = {k: self.ax_acc.plot(x, nan, marker="o", ms=3, **s)[0]
                           for k, s in RUN_STYLE.items()}
+        self.cos_lines = {k: self.ax_cos.plot(x, nan, marker="o", ms=3, **s)[0]
+                          for k, s in RUN_STYLE.items()}
         self.local_lines = {k: self.ax_local.plot(x, nan, marker="o", ms=3, **s)[0]
                             for k, s in RUN_STYLE.items()}
+        self.ax_cos.axhline(0.0, color="0.6", lw=0.8)
         self.ax_hist.set(xlabel="client", ylabel="examples", title="Labels per client")
+        self.ax_hist.xaxis.set_major_locator(MaxNLocator(integer=True))
         self.ax_acc.set(xlabel="round", ylabel="test accuracy", title="Accuracy: IID vs skewed")
+        self.ax_cos.set(xlabel="round", ylabel="cosine of client updates",
+                        title="Client drift: do the updates agree?")
         self.ax_local.set(xlabel="round", ylabel="test accuracy of local models",
-                          title="Client drift: clients' own models")
-        for ax in (self.ax_acc, self.ax_local):
+                          title="Clients' own models on all labels")
+        for ax in (self.ax_acc, self.ax_cos, self.ax_local):
             ax.grid(alpha=0.3)
+        for ax in (self.ax_acc, self.ax_local):
             ax.legend(loc="lower right", fontsize=8)
+        self.ax_cos.legend(loc="upper right", fontsize=8)
         self.set_histogram(np.zeros((num_clients, n_classes)))
         self.set_rounds(rounds)
-        self.fig.tight_layout()
 
     @property
     def rounds(self) -> int:
@@ -58,11 +70,13 @@ class NonIIDPlot:
     def set_rounds(self, rounds: int) -> None:
         """x axis ``1..rounds``; clears all curves."""
         x = np.arange(1, rounds + 1)
-        for line in (*self.acc_lines.values(), *self.local_lines.values()):
-            line.set_data(x, np.full(rounds, np.nan))
-        for ax in (self.ax_acc, self.ax_local):
+        for lines in (self.acc_lines, self.cos_lines, self.local_lines):
+            for line in lines.values():
+                line.set_data(x, np.full(rounds, np.nan))
+        for ax in (self.ax_acc, self.ax_cos, self.ax_local):
             ax.set_xlim(0.5, rounds + 0.5)
         self.ax_acc.set_ylim(0.0, 1.02)
+        self.ax_cos.set_ylim(-0.2, 1.02)
         self.ax_local.set_ylim(0.0, 1.02)
 
     def set_histogram(self, counts: np.ndarray) -> None:
@@ -93,9 +107,11 @@ class NonIIDPlot:
         """The bar heights currently drawn, ``(num_clients, n_classes)`` (tests use this)."""
         return np.array([[r.get_height() for r in bc.patches] for bc in self.bars]).T
 
-    def update(self, key: str, accuracy: np.ndarray, local_accuracy: np.ndarray) -> None:
+    def update(self, key: str, accuracy: np.ndarray, update_cosine: np.ndarray,
+               local_accuracy: np.ndarray) -> None:
         """Copy one run's ``(rounds,)`` curves (NaN = not run yet) into its lines."""
         if len(accuracy) != self.rounds:
             self.set_rounds(len(accuracy))
-        self.acc_lines[key].set_ydata(np.array(accuracy, dtype=float, copy=True))
-        self.local_lines[key].set_ydata(np.array(local_accuracy, dtype=float, copy=True))
+        for lines, y in ((self.acc_lines, accuracy), (self.cos_lines, update_cosine),
+                         (self.local_lines, local_accuracy)):
+            lines[key].set_ydata(np.array(y, dtype=float, copy=True))
