@@ -1,6 +1,13 @@
-"""Command line: ``python -m fedlearn_edu --dataset digits --clients 10 --rounds 30 [--json]``.
+"""Command line: ``fedlearn-edu --dataset digits --clients 10 --rounds 30 [--json]``
+(also ``python -m fedlearn_edu ...``), and three commands for the course:
 
-Without ``--json`` it shows a progress bar on stderr and a per-round table; with
+* ``fedlearn-edu lab [DIR]``: copy the notebooks into DIR and open JupyterLab there
+  (:mod:`fedlearn_edu.course.lab`);
+* ``fedlearn-edu doctor``: what this machine has and misses for the labs
+  (:mod:`fedlearn_edu.course.doctor`);
+* ``fedlearn-edu classroom ...``: a real federation on Flower (``fedlearn_edu.flower.cli``).
+
+A simulation without ``--json`` shows a progress bar on stderr and a per-round table; with
 ``--json`` it prints the config, the final metrics and the per-round arrays as JSON.
 Invalid settings print the validation message and exit with status 2 (no traceback).
 """
@@ -12,7 +19,7 @@ import json
 import math
 import sys
 
-from .core.config import ENGINE_NAMES, STRATEGY_NAMES, FedConfig
+from .core.config import ENGINE_NAMES, REGRESSION_DATASETS, STRATEGY_NAMES, FedConfig
 from .core.data import DATASET_NAMES, PARTITION_NAMES
 from .core.models import MODEL_NAMES
 from .runner import simulate
@@ -21,7 +28,8 @@ from .runner import simulate
 # concept configs FedConfig.systems / .dp / .attack, built when one of their flags is given.
 FLAGS = [
     ("--dataset", "", "dataset", str, f"one of {', '.join(DATASET_NAMES)}"),
-    ("--model", "", "model", str, f"one of {', '.join(MODEL_NAMES)}, auto"),
+    ("--model", "", "model", str,
+     f"one of {', '.join(MODEL_NAMES)}, auto (the dataset's usual model)"),
     ("--clients", "", "num_clients", int, "number of clients"),
     ("--rounds", "", "rounds", int, "communication rounds"),
     ("--local-epochs", "", "local_epochs", int, "local epochs per round"),
@@ -57,18 +65,27 @@ FLAGS = [
 ]
 
 
+# the command line's own defaults where they differ from FedConfig's
+CLI_DEFAULTS = {"model": "auto"}  # so --dataset diabetes / synthetic work as they are
+
+COMMANDS = ("lab", "doctor", "classroom")
+
+
 def _dest(group: str, field: str) -> str:
     return f"{group}__{field}" if group else field
 
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="python -m fedlearn_edu",
+        prog="fedlearn-edu",
         description="Simulate federated learning (FedAvg / FedSGD) on a bundled dataset.",
+        epilog="Course commands: fedlearn-edu lab [DIR] (the notebooks in JupyterLab), "
+               "fedlearn-edu doctor (what this machine misses), fedlearn-edu classroom "
+               "(a real federation on Flower); each has --help.",
     )
     defaults = FedConfig()
     for flag, group, field, typ, text in FLAGS:
-        default = getattr(defaults, field) if not group else None
+        default = CLI_DEFAULTS.get(field, getattr(defaults, field)) if not group else None
         shown = default if not group else "off"
         p.add_argument(flag, dest=_dest(group, field), type=typ, default=default,
                        help=f"{text} (default: {shown})")
@@ -101,12 +118,23 @@ def config_from_args(args) -> FedConfig:
     return FedConfig(**core)
 
 
-def _progress(total: int):
+def score_names(config: FedConfig) -> tuple[str, str]:
+    """``(score, loss)`` labels of a run: ``("R²", "MSE")`` for a regression dataset (the
+    engine's ``test_accuracy`` holds R² there and the squared-error loss is the mean squared
+    error, plus ``l2/2 ||w||²`` when ``l2 > 0``), else ``("accuracy", "loss")``."""
+    if config.dataset in REGRESSION_DATASETS:
+        return "R²", "MSE" if config.l2 == 0 else "loss"
+    return "accuracy", "loss"
+
+
+def _progress(total: int, score: str = "accuracy"):
+    short = "acc" if score == "accuracy" else score
+
     def callback(rec, hist):
         filled = int(30 * rec.round / total)
         sys.stderr.write(
             f"\r[{'#' * filled}{'.' * (30 - filled)}] round {rec.round}/{total} "
-            f"acc {rec.test_accuracy:.3f}"
+            f"{short} {rec.test_accuracy:.3f}"
         )
         if rec.round == total:
             sys.stderr.write("\n")
@@ -115,9 +143,12 @@ def _progress(total: int):
     return callback
 
 
-def format_table(hist) -> str:
-    """Per-round table: accuracy, losses, clients, simulated clock, DP epsilon (- = off)."""
-    lines = [f"{'round':>5}  {'test_acc':>8}  {'test_loss':>9}  {'train_loss':>10}  "
+def format_table(hist, names: tuple[str, str] = ("accuracy", "loss")) -> str:
+    """Per-round table: accuracy (R² for regression), losses, clients, simulated clock, DP
+    epsilon (- = off); ``names`` as :func:`score_names` gives them."""
+    score = "test_acc" if names[0] == "accuracy" else f"test_{names[0]}"
+    loss = names[1]
+    lines = [f"{'round':>5}  {score:>8}  {'test_' + loss:>9}  {'train_' + loss:>10}  "
              f"{'clients':>7}  {'clock_s':>9}  {'epsilon':>7}"]
     for i in range(hist.completed):
         lines.append(
@@ -145,24 +176,87 @@ def _jsonable(obj):
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv and argv[0] in COMMANDS:
+        return {"lab": lab_main, "doctor": doctor_main, "classroom": classroom_main}[argv[0]](
+            argv[1:])
     args = build_parser().parse_args(argv)
     try:
         config = config_from_args(args)
     except (ValueError, TypeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    hist = simulate(config, callback=None if args.json else _progress(config.rounds))
+    names = score_names(config)
+    hist = simulate(config, callback=None if args.json else _progress(config.rounds, names[0]))
     if args.json:
-        out = {"config": config.to_dict(), "final": hist.final(), "history": hist.to_dict()}
+        out = {"config": config.to_dict(), "final": hist.final(), "history": hist.to_dict(),
+               "score": "r2" if names[0] == "R²" else "accuracy"}
         print(json.dumps(_jsonable(out), indent=2, allow_nan=False, default=str))
     else:
-        print(format_table(hist))
+        print(format_table(hist, names))
         fin = hist.final()
-        print(f"final test accuracy {fin['test_accuracy']:.4f}, test loss {fin['test_loss']:.4f}")
+        print(f"final test {names[0]} {fin['test_accuracy']:.4f}, "
+              f"test {names[1]} {fin['test_loss']:.4f}")
     if hist.diverged:
         print(f"error: {hist.message}", file=sys.stderr)
         return 1
     return 0
+
+
+def lab_main(argv: list[str]) -> int:
+    """``fedlearn-edu lab [DIR] [--lang en|zh] [--instructor] [--no-browser] [--port N]``."""
+    from .course import lab
+
+    p = argparse.ArgumentParser(
+        prog="fedlearn-edu lab",
+        description="Copy the course notebooks into a folder of your own and open JupyterLab "
+                    "there. A notebook you changed is never overwritten.")
+    p.add_argument("folder", nargs="?", default=lab.DEFAULT_FOLDER,
+                   help=f"where the notebooks go (default: ./{lab.DEFAULT_FOLDER})")
+    p.add_argument("--lang", choices=tuple(lab.EDITIONS), default="en",
+                   help="en (English, default) or zh (the Chinese edition)")
+    p.add_argument("--instructor", action="store_true",
+                   help="the instructor edition: every exercise's solution filled in")
+    p.add_argument("--no-browser", action="store_true", help="do not open a browser tab")
+    p.add_argument("--port", type=int, default=None, help="JupyterLab's port (default 8888)")
+    p.add_argument("--copy-only", action="store_true", help="copy, do not start JupyterLab")
+    args = p.parse_args(argv)
+    try:
+        done = lab.prepare_folder(args.folder, lang=args.lang, instructor=args.instructor)
+        command = lab.lab_command(done.folder, port=args.port, browser=not args.no_browser)
+    except (OSError, ValueError, TypeError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(done.describe())
+    if args.copy_only:
+        return 0
+    print(f"Starting JupyterLab in {done.folder} (stop it with Ctrl+C): {' '.join(command[1:])}")
+    return lab.run_lab(done.folder, port=args.port, browser=not args.no_browser)
+
+
+def doctor_main(argv: list[str]) -> int:
+    """``fedlearn-edu doctor [--lang en|zh]``: exit 0 only if the lab machine has it all."""
+    from .course import doctor
+
+    p = argparse.ArgumentParser(
+        prog="fedlearn-edu doctor",
+        description="Check what this machine has and misses for the course notebooks.")
+    p.add_argument("--lang", choices=tuple(doctor.EDITIONS), default="en",
+                   help="zh: the Chinese edition's font is needed too")
+    return doctor.main(p.parse_args(argv).lang)
+
+
+def classroom_main(argv: list[str]) -> int:
+    """``fedlearn-edu classroom ...``: handed to ``fedlearn_edu.flower.cli.main``."""
+    try:
+        from .flower import cli as flower_cli
+    except ImportError as exc:  # no fedlearn_edu.flower(.cli) here, or no Flower installed
+        if not (exc.name or "").startswith(("fedlearn_edu.flower", "flwr")):
+            raise
+        print('error: classroom needs the flower extra: pip install "fedlearn_edu[flower]"',
+              file=sys.stderr)
+        return 2
+    return flower_cli.main(argv)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -194,8 +194,9 @@ def test_slider_moves_the_plot_in_a_real_browser(voila_url, request):
             handle.focus()
             for _ in range(KEY_PRESSES):
                 page.keyboard.press("ArrowRight")
-            readout = dash.locator(".fedlearn-control-num_clients .widget-readout")
-            assert readout.inner_text().strip() == str(10 + KEY_PRESSES)
+            _wait(page, "want => document.querySelector('.fedlearn-box-num_clients input')"
+                        ".value === want", "the typed-value box to follow the slider",
+                  left_ms(), arg=str(10 + KEY_PRESSES))
 
             # 3. wait for the recompute with the new setting, then compare pixels
             want = f"{10 + KEY_PRESSES} clients"

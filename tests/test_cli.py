@@ -1,13 +1,16 @@
 """The command line mirrors FedConfig/simulate; bad input exits 2 with a message."""
 
 import json
+import re
 import subprocess
 import sys
+import types
 
 import numpy as np
+import pytest
 
 from fedlearn_edu import FedConfig, simulate
-from fedlearn_edu.cli import main
+from fedlearn_edu.cli import build_parser, main
 from fedlearn_edu.systems.config import SystemsConfig
 
 
@@ -105,3 +108,51 @@ def test_systems_and_privacy_flags_map_to_config(capsys):
     )
     eps = json.loads(capsys.readouterr().out)["history"]["epsilon"]
     assert eps[0] is not None and eps[1] > eps[0] > 0
+
+
+def test_model_auto_is_the_default_so_regression_datasets_run(capsys):
+    from sklearn.metrics import mean_squared_error, r2_score
+
+    from fedlearn_edu.core.federation import Federation
+
+    assert build_parser().parse_args([]).model == "auto"
+    assert main(["--dataset", "diabetes", "--clients", "4", "--rounds", "5"]) == 0
+    out = capsys.readouterr().out
+    assert "accuracy" not in out and "test_R²" in out.splitlines()[0]
+    r2, mse = map(float, re.search(r"final test R² (\S+), test MSE (\S+)", out).groups())
+    cfg = FedConfig(dataset="diabetes", model="auto", num_clients=4, rounds=5)
+    hist, fed = simulate(cfg), Federation(cfg)
+    pred = fed.model.predict(hist.final_weights, fed.data.X_test)  # sklearn's R² and MSE
+    assert r2 == pytest.approx(r2_score(fed.data.y_test, pred), abs=1e-4)
+    assert mse == pytest.approx(mean_squared_error(fed.data.y_test, pred), abs=1e-4)
+    assert main(["--dataset", "synthetic", "--rounds", "3", "--json"]) == 0
+    js = json.loads(capsys.readouterr().out)
+    assert js["config"]["model"] == "auto" and js["score"] == "r2"
+    assert main(["--dataset", "iris", "--rounds", "2"]) == 0
+    assert "final test accuracy" in capsys.readouterr().out
+
+
+def test_classroom_without_flower_names_the_extra(monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "fedlearn_edu.flower", None)  # import fails as if absent
+    monkeypatch.setitem(sys.modules, "fedlearn_edu.flower.cli", None)
+    assert main(["classroom", "--rounds", "3"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ['error: classroom needs the flower extra: pip install "fedlearn_edu[flower]"']
+
+
+def test_classroom_forwards_to_the_flower_cli(monkeypatch):
+    seen = []
+    fake_pkg, fake_cli = types.ModuleType("fedlearn_edu.flower"), types.ModuleType("cli")
+    fake_cli.main = lambda argv: seen.append(argv) or 7
+    fake_pkg.cli = fake_cli
+    monkeypatch.setitem(sys.modules, "fedlearn_edu.flower", fake_pkg)
+    monkeypatch.setitem(sys.modules, "fedlearn_edu.flower.cli", fake_cli)
+    assert main(["classroom", "serve", "--rounds", "3"]) == 7
+    assert seen == [["serve", "--rounds", "3"]]
+
+
+def test_course_commands_have_help():
+    for command in ("lab", "doctor"):
+        proc = run(command, "--help")
+        assert proc.returncode == 0 and f"fedlearn-edu {command}" in proc.stdout
+    assert "fedlearn-edu lab" in run("--help").stdout

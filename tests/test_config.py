@@ -15,7 +15,7 @@ BAD = [
     ("rounds", -1, ValueError, r"rounds must be an integer in \[1, 100000\], got -1"),
     ("local_epochs", 0, ValueError, "local_epochs"),
     ("batch_size", 0, ValueError, "batch_size"),
-    ("lr", -0.1, ValueError, r"lr must be a finite number in \(0.0, inf\], got -0.1"),
+    ("lr", -0.1, ValueError, r"lr must be a finite number > 0.0, got -0.1"),
     ("lr", 0.0, ValueError, "lr must be"),
     ("lr", float("nan"), ValueError, "lr must be"),
     ("lr", float("inf"), ValueError, "lr must be"),

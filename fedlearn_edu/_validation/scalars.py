@@ -42,18 +42,35 @@ def check_float(
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a number, got {value!r} ({type(value).__name__})")
     value = float(value)
-    lo_b, hi_b = ("(" if low_open else "["), (")" if high_open else "]")
-    lo = "-inf" if low is None else low
-    hi = "inf" if high is None else high
-    allowed = f"{lo_b}{lo}, {hi}{hi_b}"
     bad = math.isnan(value) or (math.isinf(value) and not allow_inf)
     if low is not None:
         bad |= value < low or (low_open and value == low)
     if high is not None:
         bad |= value > high or (high_open and value == high)
     if bad:
-        raise ValueError(f"{name} must be a finite number in {allowed}, got {value}")
+        allowed = _allowed_numbers(low, high, low_open, high_open, allow_inf)
+        raise ValueError(f"{name} must be {allowed}, got {value}")
     return value
+
+
+def _allowed_numbers(low, high, low_open, high_open, allow_inf) -> str:
+    """What :func:`check_float` accepts, in words: "a finite number > 0.0", "a finite number
+    in [0.0, 1.0]", "a number >= 0.0 or inf" (never an interval that ends at inf)."""
+    if low is not None and high is not None:
+        what = f"in {'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}"
+    elif low is not None:
+        what = f"{'>' if low_open else '>='} {low}"
+    elif high is not None:
+        what = f"{'<' if high_open else '<='} {high}"
+    else:
+        what = ""
+    if not allow_inf:
+        return f"a finite number {what}".rstrip()
+    if low is None and high is None:
+        return "a number (inf and -inf allowed, NaN not)"
+    if low is not None and high is not None:
+        return f"a number {what}"
+    return f"a number {what} or {'inf' if high is None else '-inf'}"
 
 
 def check_choice(name: str, value, choices: tuple[str, ...]) -> str:

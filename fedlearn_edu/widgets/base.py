@@ -20,6 +20,7 @@ from threadpoolctl import ThreadpoolController
 from ..plots.base import Redrawer, is_widget_canvas
 from .canvas import CanvasMixin
 from .extremes import extreme_values
+from .numberbox import TypedNotes
 
 
 @lru_cache(maxsize=1)
@@ -34,14 +35,16 @@ class Cancelled(Exception):
     """Raised inside :meth:`Dashboard.compute` (by ``report``) when a newer run replaced it."""
 
 
-class Dashboard(CanvasMixin):
+class Dashboard(TypedNotes, CanvasMixin):
     """Base class: named controls + one figure + status line + progress bar + reset button.
 
     Subclass it by overriding four methods (all others are shared):
 
     ``make_controls(self) -> dict[str, ValueWidget]``
         The sliders/dropdowns, by name. Their initial values become ``self.defaults``.
-        Sliders get ``continuous_update=False`` (recompute on release, not while dragging).
+        Sliders get ``continuous_update=False`` (recompute on release, not while dragging)
+        and a typed-value box instead of their readout (``self.boxes``, see
+        :mod:`.numberbox`): what it changed in a typed value is said in the status line.
     ``make_figure(self) -> matplotlib.figure.Figure``
         Create the figure ONCE (e.g. with :func:`fedlearn_edu.plots.new_figure`) and keep
         the artists you will update on ``self``. If ``self.plot.redraw`` is a
@@ -92,6 +95,7 @@ class Dashboard(CanvasMixin):
         self._serial = next(_SERIALS)
         self.controls: dict[str, W.ValueWidget] = dict(self.make_controls())
         self.defaults = {k: c.value for k, c in self.controls.items()}
+        self.make_number_boxes()
         for name, c in self.controls.items():
             c.add_class(f"fedlearn-control-{name}")
             if "continuous_update" in c.keys:
@@ -140,7 +144,7 @@ class Dashboard(CanvasMixin):
 
     def make_layout(self) -> W.Widget:
         """Controls on the left, figure below; override for another arrangement."""
-        ctrl = list(self.controls.values())
+        ctrl = [self.control_view(name) for name in self.controls]
         half = (len(ctrl) + 1) // 2
         box = W.HBox([W.VBox(ctrl[:half]), W.VBox(ctrl[half:])])
         bar = W.HBox([self.progress, self.reset_button])
@@ -160,7 +164,7 @@ class Dashboard(CanvasMixin):
         unknown = set(values) - set(self.controls)
         if unknown:
             raise ValueError(f"unknown controls {sorted(unknown)}; known: {sorted(self.controls)}")
-        self._suspend = True
+        self._suspend, self._note = True, ""
         try:
             for k, v in values.items():
                 self.controls[k].value = v
@@ -188,6 +192,7 @@ class Dashboard(CanvasMixin):
 
     def show_message(self, text: str, level: str = "info") -> None:
         """Show ``text`` in the status line; ``level`` is info, warning or error."""
+        text, level = self._with_note(text, level)  # a typed value's note goes first
         color = {"info": "#1b5e20", "warning": "#b26a00", "error": "#b00020"}[level]
         icon = {"info": "", "warning": "⚠ ", "error": "⛔ "}[level]
         self.message, self.level = text, level
@@ -209,6 +214,7 @@ class Dashboard(CanvasMixin):
         return drawn
 
     def _on_change(self, change) -> None:
+        self._forget_note(change)
         if not self._suspend:
             self.refresh()
 
