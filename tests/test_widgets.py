@@ -335,3 +335,49 @@ def test_first_round_drawn_at_once_and_no_duplicate_last_frame(dash):
     assert not dash.fig.stale
     dash.redraw(force=True)  # a browser asking for a frame always gets one
     assert r.frames == before + 3 and r.last_mode == "blit"
+
+
+def test_fedavg_default_result_survives_the_sliders():
+    ref = simulate(SMALL.replace(model="auto"))  # the default setting, run by the engine
+    d = FedAvgDashboard(SMALL, background=False)
+    kept = d.default_result
+    assert kept is d.result  # the first run's History, not a second run
+    d.set_values(num_clients=3, lr=1.0)
+    assert d.default_result is kept
+    np.testing.assert_array_equal(kept.test_accuracy, ref.test_accuracy)
+    lazy = FedAvgDashboard(SMALL, background=False, autostart=False)
+    np.testing.assert_array_equal(lazy.default_result.test_accuracy, ref.test_accuracy)
+    assert np.all(np.isnan(acc_line(lazy)))  # computed without drawing
+
+
+def test_fedavg_messages_count_clients_in_the_singular_and_plural(dash):
+    dash.set_values(num_clients=1)
+    assert dash.message.startswith("1 client, round 4: FedAvg test accuracy")
+    dash.set_values(num_clients=2, client_fraction=0.5)
+    assert dash.message.startswith("2 clients (1 per round), round 4")
+
+
+def test_article_dashboard_default_result_survives_the_sliders():
+    from fedlearn_edu import article
+    from fedlearn_edu.widgets.intro import ArticleFLDashboard
+
+    test = article.generate_data(1000, seed=123)
+    ref = [article.mse(test, article.federated_train(np.zeros(10), 5, rounds=r))
+           for r in range(1, 21)]
+    d = ArticleFLDashboard(background=False)
+    d.set_values(num_devices=1, lr=0.9)  # a student moved on (and diverged)
+    assert d.level == "warning"
+    np.testing.assert_allclose(d.default_result, ref, rtol=1e-12)
+    lazy = ArticleFLDashboard(background=False, autostart=False)
+    np.testing.assert_allclose(lazy.default_result, ref, rtol=1e-12)
+    assert len(lazy.line.get_ydata()) == 0  # computed without drawing
+
+
+def test_article_dashboard_says_1_device_not_1_devices():
+    from fedlearn_edu.widgets.intro import ArticleFLDashboard
+
+    d = ArticleFLDashboard(background=False)
+    d.set_values(num_devices=1, rounds=3)
+    assert d.message.startswith("1 device, round 3: test MSE")
+    d.set_values(num_devices=2)
+    assert d.message.startswith("2 devices, round 3")

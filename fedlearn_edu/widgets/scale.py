@@ -12,6 +12,7 @@ from ..plots import ConvergencePlot
 from .base import Dashboard
 
 CLIENT_COUNTS = (100, 300, 1_000, 3_000, 10_000)
+MAX_CLIENT_UPDATES = 10_000  # local trainings per run (clients per round x rounds): ~10 s here
 
 
 class ScaleDashboard(Dashboard):
@@ -21,6 +22,10 @@ class ScaleDashboard(Dashboard):
     Controls: ``num_clients`` (100 ... 10,000), ``client_fraction``, ``rounds``. The result is
     ``(history, seconds_per_round)``; the status line says how many clients trained per round
     and how long a round took, so a student sees the cost follow the *training* clients.
+    A setting with more than ``MAX_CLIENT_UPDATES`` local trainings in all (e.g. all 10,000
+    clients for 2 rounds) is refused in the status line, so every run ends within seconds.
+    ``default_result`` is the result of the default setting (kept from its run, or computed
+    on demand without drawing).
     """
 
     def __init__(self, base: FedConfig | None = None, **kwargs):
@@ -28,6 +33,7 @@ class ScaleDashboard(Dashboard):
                                       num_clients=1_000, client_fraction=0.1, rounds=10,
                                       lr=0.01, dtype="float32")
         self.history = None
+        self._default = None
         super().__init__(**kwargs)
 
     def make_controls(self) -> dict:
@@ -50,30 +56,54 @@ class ScaleDashboard(Dashboard):
         return self.plot.fig
 
     def prepare(self, values: dict) -> FedConfig:
-        return self.base.replace(**values)
+        cfg = self.base.replace(**values)
+        m, r = cfg.clients_per_round, cfg.rounds
+        if m * r > MAX_CLIENT_UPDATES:
+            raise ValueError(f"{m} clients per round x {r} rounds = {m * r:,} local trainings; "
+                             f"this dashboard runs at most {MAX_CLIENT_UPDATES:,} per setting: "
+                             f"lower the client fraction or the rounds")
+        return cfg
 
-    def compute(self, cfg: FedConfig, report):
+    @property
+    def default_result(self) -> tuple:
+        """``(history, seconds_per_round)`` of the default setting, whatever the controls show."""
+        if self._default is None:
+            self._default = self._run_config(self.prepare(self.defaults))
+        return self._default
+
+    def _run_config(self, cfg: FedConfig, on_round=None) -> tuple:
         from ..core.federation import Federation
-        from ..runner import simulate
+        from ..core.loop import run_history
+        from ..runner import records
 
-        report(0, cfg.rounds, f"generating {cfg.num_clients} users (once per size)…")
-        Federation(cfg)  # warms the dataset cache, so round times are rounds only
-        self.plot.set_rounds(cfg.rounds)
+        fed = Federation(cfg)  # built before the clock starts: round times are rounds only
         stamps = [time.perf_counter()]
 
-        def on_round(rec, hist):
+        def callback(rec, hist):
             stamps.append(time.perf_counter())
+            if on_round is not None:
+                on_round(rec, hist, stamps[-1] - stamps[-2])
+
+        hist = run_history(cfg, records(cfg, fed), callback)
+        per_round = float(np.median(np.diff(stamps))) if len(stamps) > 1 else float("nan")
+        return hist, per_round
+
+    def compute(self, cfg: FedConfig, report):
+        report(0, cfg.rounds, f"generating {cfg.num_clients} users (once per size)…")
+        self.plot.set_rounds(cfg.rounds)
+
+        def on_round(rec, hist, seconds):
             self.plot.update(hist)
-            report(rec.round, cfg.rounds, f"round {rec.round}: {stamps[-1] - stamps[-2]:.2f} s")
+            report(rec.round, cfg.rounds, f"round {rec.round}: {seconds:.2f} s")
             self.redraw()
 
-        hist = simulate(cfg, callback=on_round)
+        hist, per_round = out = self._run_config(cfg, on_round)
         self.plot.update(hist)
         self.history = hist
-        per_round = float(np.median(np.diff(stamps))) if len(stamps) > 1 else float("nan")
+        if cfg == self.prepare(self.defaults):
+            self._default = out
         if hist.diverged:
-            return (hist, per_round), (f"Diverged: {hist.message}", "warning")
-        return (hist, per_round), (
-            f"{cfg.num_clients} clients, {cfg.clients_per_round} trained per round: "
-            f"{per_round:.2f} s per round (median), test accuracy "
-            f"{hist.final()['test_accuracy']:.3f}", "info")
+            return out, (f"Diverged: {hist.message}", "warning")
+        return out, (f"{cfg.num_clients} clients, {cfg.clients_per_round} trained per round: "
+                     f"{per_round:.2f} s per round (median), test accuracy "
+                     f"{hist.final()['test_accuracy']:.3f}", "info")
