@@ -180,3 +180,51 @@ def test_reset_restores_defaults(dash):
     dash.reset()
     assert dash.values() == dash.defaults
     assert dash.result["tasks"].relation == "related"
+
+
+def test_verdict_needs_a_clear_margin():
+    from fedlearn_edu.widgets.transfer import MARGIN, VERDICTS, verdict
+
+    assert verdict({"scratch": 1.0, "finetune": 0.5, "joint": 2.0}) == "helps"
+    assert verdict({"scratch": 1.0, "finetune": 1.2, "joint": 3.0}) == "hurts"
+    # fine-tuning from an opposite source with enough target data ends where scratch ends:
+    # that is no gain, not "transfer helps"
+    assert verdict({"scratch": 1.0, "finetune": 1 - MARGIN / 2, "joint": 3.0}) == "even"
+    assert verdict({"scratch": 1.0, "finetune": 1 + MARGIN / 2, "joint": 3.0}) == "even"
+    assert set(VERDICTS) == {"helps", "hurts", "even"}
+
+
+def test_message_verdict_follows_the_errors(dash):
+    from fedlearn_edu.widgets.transfer import VERDICTS, verdict
+
+    for relation, n in (("related", 5), ("opposite", 5), ("opposite", 200)):
+        dash.set_values(relation=relation, n_target=n, steps=60)
+        e = dash.result["errors"]
+        assert dash.result["verdict"] == verdict(e)
+        assert dash.message.endswith(VERDICTS[verdict(e)])
+        assert f"target examples: {n}, source: {relation}" in dash.message
+    dash.reset()
+
+
+def test_default_result_is_kept_while_the_sliders_move():
+    import matplotlib.pyplot as plt
+
+    d = TransferDashboard(background=False)
+    kept = d.default_result
+    assert kept is d.result and kept["verdict"] == "helps"
+    ref = compare_methods(article_tasks(5, "related", 0), 1.0, 1.0, 200)  # the same run, alone
+    assert kept["errors"] == pytest.approx(ref["errors"], rel=1e-12)
+    d.set_values(relation="opposite")
+    assert d.default_result is kept and d.result["verdict"] == "hurts"
+    plt.close(d.fig)
+
+
+def test_the_largest_settings_run_in_a_few_seconds(dash):
+    import time
+
+    start = time.perf_counter()
+    dash.set_values(**dash.extreme_values("max"))
+    elapsed = time.perf_counter() - start
+    assert dash.level == "info" and dash.values()["steps"] == TransferDashboard.MAX_STEPS
+    assert elapsed < 20, elapsed  # ~2.5 s alone; generous for a busy CI machine
+    dash.reset()

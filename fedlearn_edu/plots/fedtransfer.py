@@ -2,10 +2,14 @@
 
 :class:`FedTransferPlot` has three panels:
 
-(a) per-client test accuracy: global model vs personalized models (grouped bars);
+(a) per-client test accuracy: global model vs personalized models (grouped bars), each
+    with its 95% Wilson interval (a client with 5 test examples is measured to +-0.3);
 (b) mean client accuracy vs round: FedAvg from a pretrained start vs from scratch;
 (c) candidate source tasks in the order the selector ranks them, bar = true transfer gain
     (red bars: negative transfer, 负迁移), text = the ranks by probe / LogME / true gain.
+
+(a) and (b) share the top row, (c) has the bottom row to itself (its source names need the
+width): the figure is 9.4 in wide, the notebook column's width.
 
 Only matplotlib here; :mod:`fedlearn_edu.widgets.fedtransfer` wires it to sliders.
 """
@@ -31,8 +35,13 @@ class FedTransferPlot:
     """
 
     def __init__(self, num_clients: int = 10, rounds: int = 15, num_sources: int = 7):
-        self.fig, (self.ax_a, self.ax_b, self.ax_c) = new_figure(
-            1, 3, figsize=(9.4, 3.4), gridspec_kw={"width_ratios": [1.3, 1.0, 1.2]})
+        self.fig, axes = new_figure(2, 2, figsize=(9.4, 6.0), layout="constrained",
+                                    gridspec_kw={"width_ratios": [1.3, 1.0],
+                                                 "height_ratios": [1.0, 0.9]})
+        self.ax_a, self.ax_b = axes[0]
+        for ax in axes[1]:
+            ax.remove()
+        self.ax_c = self.fig.add_subplot(axes[1, 0].get_gridspec()[1, :])
         # (a) client bars
         self.ax_a.set_title("(a) accuracy on each client's own test split", fontsize=10)
         self.ax_a.set_xlabel("client")
@@ -40,6 +49,9 @@ class FedTransferPlot:
         self.ax_a.set_ylim(0, 1.22)
         self.ax_a.set_yticks(np.linspace(0, 1, 6))
         self.bars_global = self.bars_personal = None
+        # 95% Wilson intervals of every bar (segments set by update_clients)
+        self.ci_global = self.ax_a.vlines([], [], [], color="0.25", lw=1.0)
+        self.ci_personal = self.ax_a.vlines([], [], [], color="black", lw=1.0)
         self.mean_lines = {
             "global": self.ax_a.axhline(np.nan, color=GLOBAL_COLOR, ls="--", lw=1),
             "personal": self.ax_a.axhline(np.nan, color=PERSONAL_COLOR, ls="--", lw=1),
@@ -58,18 +70,16 @@ class FedTransferPlot:
         self.ax_b.legend(loc="lower right", fontsize=8)
         self.set_rounds(rounds)
         # (c) ranking
-        self.ax_c.set_title("(c) sources by selector rank: true gain\n"
+        self.ax_c.set_title("(c) candidate sources in the probe's order; bar = true gain; "
                             "ranks by probe (P), LogME (L), true gain (T)", fontsize=9)
-        self.ax_c.set_xlabel("target test accuracy gain from fine-tuning")
+        self.ax_c.set_xlabel("target test accuracy gain from fine-tuning (vs scratch)")
         self.ax_c.axvline(0, color="0.3", lw=0.8)
         self.bars_gain = self.ax_c.barh(np.arange(num_sources), np.zeros(num_sources),
                                         color=GAIN_POS)
-        # placeholder labels as long as real ones, so tight_layout leaves room for them
-        self.ax_c.set_yticks(np.arange(num_sources), ["m" * 16] * num_sources, fontsize=8)
+        self.ax_c.set_yticks(np.arange(num_sources), [""] * num_sources, fontsize=8)
         self.ax_c.invert_yaxis()  # rank 1 at the top
         self.rank_texts = [self.ax_c.text(0, i, "", va="center", fontsize=7)
                            for i in range(num_sources)]
-        self.fig.tight_layout()
 
     # ------------------------------------------------------------------- panel (a)
     def _set_clients(self, k: int) -> None:
@@ -89,11 +99,23 @@ class FedTransferPlot:
     def num_clients(self) -> int:
         return len(self.bars_global)
 
-    def update_clients(self, global_acc, personal_acc, method: str = "personalized") -> None:
-        """Bar heights = per-client accuracies ``(K,)``; dashed lines = their means."""
+    def update_clients(self, global_acc, personal_acc, method: str = "personalized",
+                       intervals=None) -> None:
+        """Bar heights = per-client accuracies ``(K,)``; dashed lines = their means.
+
+        ``intervals``: ``((low, high) of global_acc, (low, high) of personal_acc)``, each
+        ``(K,)``, drawn as vertical segments on the bars (``None``: none drawn).
+        """
         global_acc, personal_acc = np.asarray(global_acc), np.asarray(personal_acc)
         if len(global_acc) != self.num_clients:
             self._set_clients(len(global_acc))
+        x = np.arange(len(global_acc))
+        for coll, dx, ci in ((self.ci_global, -0.2, None if intervals is None else intervals[0]),
+                             (self.ci_personal, 0.2,
+                              None if intervals is None else intervals[1])):
+            coll.set_segments([] if ci is None else
+                              [[(xi + dx, lo), (xi + dx, hi)]
+                               for xi, lo, hi in zip(x, ci[0], ci[1], strict=True)])
         for bar, h in zip(self.bars_global, global_acc, strict=True):
             bar.set_height(h)
         for bar, h in zip(self.bars_personal, personal_acc, strict=True):
@@ -102,6 +124,11 @@ class FedTransferPlot:
         self.mean_lines["global"].set_ydata([global_acc.mean()] * 2)
         self.mean_lines["personal"].set_ydata([personal_acc.mean()] * 2)
         self.ax_a.legend(loc="upper center", ncols=2, fontsize=8)
+
+    def client_intervals(self) -> tuple[np.ndarray, np.ndarray]:
+        """Current interval segments ``(global (K, 2), personal (K, 2))`` as (low, high)."""
+        return tuple(np.array([[seg[0, 1], seg[1, 1]] for seg in c.get_segments()]).reshape(-1, 2)
+                     for c in (self.ci_global, self.ci_personal))
 
     def client_heights(self) -> tuple[np.ndarray, np.ndarray]:
         """Current bar heights ``(global (K,), personal (K,))`` (for tests)."""

@@ -38,7 +38,10 @@ class TransferPlot:
     """
 
     def __init__(self, *, figsize=(9.4, 3.4)):
-        self.fig, (self.ax_land, self.ax_steps, self.ax_n) = new_figure(1, 3, figsize=figsize)
+        # constrained layout re-fits the panels on every draw: tick labels that change with
+        # the data (log axes) are never clipped, and the figure stays <= 9.4 in wide
+        self.fig, (self.ax_land, self.ax_steps, self.ax_n) = new_figure(
+            1, 3, figsize=figsize, layout="constrained")
         a = self.ax_land
         self.image = a.imshow(np.zeros((2, 2)), origin="lower", extent=(0, 1, 0, 1),
                               aspect="auto", cmap="viridis", interpolation="bilinear")
@@ -70,7 +73,6 @@ class TransferPlot:
         self.ax_steps.legend(fontsize=7, loc="upper right")
         self.ax_steps.set(xlim=(0, 1), ylim=(1e-2, 10.0))  # log axes need positive limits
         self.ax_n.set(xlim=(1.0, 300.0), ylim=(1e-2, 10.0))
-        self.fig.tight_layout()
 
     def set_landscape(self, x: np.ndarray, y: np.ndarray, J: np.ndarray, points: dict,
                       path: np.ndarray | None = None) -> None:

@@ -11,9 +11,11 @@ from __future__ import annotations
 import html
 
 import ipywidgets as W
+import numpy as np
 
 from ..core.models import Model
 from ..plots.fedtransfer import FedTransferPlot
+from ..transfer.evaluation import client_intervals, worst_client
 from ..transfer.mlp import MLP
 from ..transfer.personalization import METHODS, personalize, pretrained_vs_scratch, rounds_to_reach
 from ..transfer.scenarios import digits_scenario, relabel, source_candidates, target_task
@@ -23,6 +25,7 @@ from .base import Dashboard
 __all__ = ["FedTransferDashboard"]
 
 MIN_CLIENT_SIZE = 12  # examples per client (>= 2 needed to split into train/test)
+MAX_CLIENTS = 50  # digits_scenario's limit; 50 clients x 40 rounds run in ~2 s
 
 
 class FedTransferDashboard(Dashboard):
@@ -30,9 +33,12 @@ class FedTransferDashboard(Dashboard):
     ``finetune_steps``, ``lam`` (Ditto), ``relatedness`` (of the pretraining source), ``rounds``.
 
     ``result`` is a dict with ``personal`` (output of
-    :func:`~fedlearn_edu.transfer.personalization.personalize`), ``curves`` (of
-    :func:`~fedlearn_edu.transfer.personalization.pretrained_vs_scratch`), ``rows`` (source ranking)
-    and ``spearman``. Each panel is recomputed only when its own inputs change.
+    :func:`~fedlearn_edu.transfer.personalization.personalize`), ``n_test`` (each client's
+    test-split size), ``intervals`` (95% Wilson intervals ``{"global", "personal"}`` ->
+    ``(low, high)``), ``worst`` (:func:`~fedlearn_edu.transfer.evaluation.worst_client` of
+    both), ``curves`` (of :func:`~fedlearn_edu.transfer.personalization.pretrained_vs_scratch`),
+    ``rows`` (source ranking) and ``spearman``. Each panel is recomputed only when its own
+    inputs change. ``default_result`` keeps the last result with the default settings.
     """
 
     TARGET_ACC = 0.9  # panel (b): rounds needed to reach this mean client accuracy
@@ -43,6 +49,7 @@ class FedTransferDashboard(Dashboard):
         self.glm = Model("softmax", 64, 10)
         self._cache: dict = {}
         self.plot: FedTransferPlot | None = None
+        self.default_result: dict | None = None
         super().__init__(**kwargs)
 
     def make_controls(self) -> dict:
@@ -51,7 +58,8 @@ class FedTransferDashboard(Dashboard):
             "alpha": W.FloatLogSlider(0.1, base=10, min=-2, max=2, step=0.1,
                                       description="Dirichlet α (skew)", readout_format=".3g",
                                       style=style, layout=lay),
-            "num_clients": W.IntSlider(10, min=2, max=60, description="clients (客户端)",
+            "num_clients": W.IntSlider(10, min=2, max=MAX_CLIENTS,
+                                       description="clients (客户端)",
                                        style=style, layout=lay),
             "method": W.Dropdown(options=[("fine-tune (微调)", "finetune"),
                                           ("FedPer (shared body)", "fedper"),
@@ -117,7 +125,10 @@ class FedTransferDashboard(Dashboard):
              R), lambda: personalize(v["method"], self.mlp, clients, rounds=R,
                                      finetune_steps=v["finetune_steps"], lam=v["lam"],
                                      seed=seed))
-        self.plot.update_clients(pers["global_acc"], pers["personal_acc"], v["method"])
+        n_test = np.array([len(c.y_test) for c in clients])
+        intervals = {k: client_intervals(pers[f"{k}_acc"], n_test) for k in ("global", "personal")}
+        self.plot.update_clients(pers["global_acc"], pers["personal_acc"], v["method"],
+                                 (intervals["global"], intervals["personal"]))
         self.redraw()
         report(2, 4, "pretrained vs scratch start…")
         curves = self._cached(
@@ -134,9 +145,12 @@ class FedTransferDashboard(Dashboard):
         g = lambda k: [r[k] for r in rows]  # noqa: E731
         rho = spearman(g("probe"), g("gain"))
         self.table.value = self._table_html(rows, rho, spearman(g("logme"), g("gain_fx")))
-        result = {"personal": pers, "curves": curves, "rows": rows, "spearman": rho,
-                  "values": v}
-        return result, self._summary(v, pers, curves, rows, rho)
+        worst = {k: worst_client(pers[f"{k}_acc"], n_test) for k in ("global", "personal")}
+        result = {"personal": pers, "n_test": n_test, "intervals": intervals, "worst": worst,
+                  "curves": curves, "rows": rows, "spearman": rho, "values": v}
+        if v == self.defaults:
+            self.default_result = result
+        return result, self._summary(v, pers, worst, curves, rows, rho)
 
     def _ranking(self, r: float, Xs, ys) -> list[dict]:
         """Six shipped candidates (computed once) + the slider's source of relatedness r."""
@@ -164,20 +178,27 @@ class FedTransferDashboard(Dashboard):
                 f"<p style='font-size:12px'>Spearman(probe, fine-tune gain) = {rho:.2f}; "
                 f"Spearman(LogME, frozen-feature gain) = {rho_fx:.2f}</p>")
 
-    def _summary(self, v, pers, curves, rows, rho):
+    def _summary(self, v, pers, worst, curves, rows, rho):
+        """The status line: independent statements (each one whole f-string) joined by " | "."""
         g, p = pers["global_acc"], pers["personal_acc"]
         r_pre = rounds_to_reach(curves["pretrained"]["mean"], self.TARGET_ACC)
         r_scr = rounds_to_reach(curves["scratch"]["mean"], self.TARGET_ACC)
         fmt = lambda r: "never" if r is None else f"round {r}"  # noqa: E731
-        text = (f"{v['method']}: mean client accuracy {g.mean():.3f} → {p.mean():.3f} "
-                f"({100 * (p.mean() - g.mean()):+.1f} points), worst {g.min():.2f} → "
-                f"{p.min():.2f} | {self.TARGET_ACC:.0%} reached: pretrained {fmt(r_pre)}, "
-                f"scratch {fmt(r_scr)} | top-ranked source: {rows[0]['name']} "
-                f"(Spearman {rho:.2f})")
+        wg, wp = worst["global"], worst["personal"]
+        parts = [
+            f"{v['method']}: mean client accuracy {g.mean():.3f} → {p.mean():.3f} "
+            f"({100 * (p.mean() - g.mean()):+.1f} points)",
+            f"worst client {wg['acc']:.2f} [95% CI {wg['low']:.2f}–{wg['high']:.2f}, "
+            f"n = {wg['n_test']}] → {wp['acc']:.2f} [{wp['low']:.2f}–{wp['high']:.2f}, "
+            f"n = {wp['n_test']}]",
+            f"{self.TARGET_ACC:.0%} reached: pretrained {fmt(r_pre)}, scratch {fmt(r_scr)}",
+            f"top-ranked source: {rows[0]['name']} (Spearman {rho:.2f})",
+        ]
         pre_end = curves["pretrained"]["mean"][-1]
         scr_end = curves["scratch"]["mean"][-1]
+        level = "info"
         if pre_end < scr_end - 0.01:
-            text += (f" | negative transfer (负迁移): the r={v['relatedness']:.2f} source "
-                     f"leaves FedAvg {100 * (scr_end - pre_end):.1f} points behind scratch")
-            return text, "warning"
-        return text, "info"
+            parts.append(f"negative transfer (负迁移): the r={v['relatedness']:.2f} source "
+                         f"leaves FedAvg {100 * (scr_end - pre_end):.1f} points behind scratch")
+            level = "warning"
+        return " | ".join(parts), level

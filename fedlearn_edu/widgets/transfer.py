@@ -23,7 +23,27 @@ from ..transfer.tasks import (
 )
 from .base import Dashboard
 
-__all__ = ["TransferDashboard"]
+__all__ = ["TransferDashboard", "VERDICTS", "verdict"]
+
+MARGIN = 0.1  # a method "helps" / "hurts" when its error is 10% below / above scratch's
+VERDICTS = {
+    "helps": "transfer helps",
+    "hurts": "negative transfer (负迁移): the source hurts",
+    "even": "no clear gain: the target data alone do as well",
+}
+
+
+def verdict(errors: dict) -> str:
+    """``"helps"`` if the better transfer method (fine-tune or joint) has a target error more
+    than ``MARGIN`` below scratch's, ``"hurts"`` if it is more than ``MARGIN`` above (every
+    way of using the source is worse: negative transfer), else ``"even"``."""
+    best = min(errors["finetune"], errors["joint"])
+    if best < (1 - MARGIN) * errors["scratch"]:
+        return "helps"
+    if best > (1 + MARGIN) * errors["scratch"]:
+        return "hurts"
+    return "even"
+
 
 class TransferDashboard(Dashboard):
     """Source -> target on the article's linear tasks; ``self.result`` is a dict.
@@ -31,10 +51,18 @@ class TransferDashboard(Dashboard):
     Controls: ``alpha``, ``beta`` (weights of the source and target losses), ``n_target``,
     ``relation`` (related / unrelated / opposite source), ``steps`` (GD budget), ``seed``.
     ``self.result`` holds what :func:`compare_methods` returns (with curves) plus
-    ``ns``/``n_errors`` (final errors per target size) and the landscape ``grid``.
+    ``ns``/``n_errors`` (final errors per target size), the landscape ``grid`` and the
+    ``verdict`` (one of :data:`VERDICTS`' keys). ``self.default_result`` keeps the result of
+    the last run with the default settings (``None`` before one finished), so that a cell
+    after the dashboard can check numbers whatever the sliders show now.
     """
 
     NS = np.array([2, 3, 5, 8, 12, 20, 35, 60, 100, 200])
+    MAX_STEPS = 500  # the slider's end: 11 comparisons of 3 x 500 steps take ~2.5 s
+
+    def __init__(self, **kwargs):
+        self.default_result: dict | None = None
+        super().__init__(**kwargs)
 
     def make_controls(self) -> dict:
         style, lay = {"description_width": "170px"}, W.Layout(width="430px")
@@ -46,7 +74,8 @@ class TransferDashboard(Dashboard):
                                     style=style, layout=lay),
             "relation": W.Dropdown(options=RELATIONS, value="related",
                                    description="source task (源任务)", style=style, layout=lay),
-            "steps": W.IntSlider(200, min=10, max=1000, step=10, description="GD steps",
+            "steps": W.IntSlider(200, min=10, max=self.MAX_STEPS, step=10,
+                                 description="GD steps",
                                  style=style, layout=lay),
             "seed": W.IntSlider(0, min=0, max=9, description="seed", style=style, layout=lay),
         }
@@ -59,7 +88,7 @@ class TransferDashboard(Dashboard):
         v = dict(values)
         check_weights(v["alpha"], v["beta"])  # alpha + beta must be > 0: a clear message
         check_int("n_target", v["n_target"], 1, 200)
-        check_int("steps", v["steps"], 1, 5000)
+        check_int("steps", v["steps"], 1, self.MAX_STEPS)
         check_choice("relation", v["relation"], RELATIONS)
         return v
 
@@ -94,9 +123,10 @@ class TransferDashboard(Dashboard):
                    tasks=tasks)
         e = res["errors"]
         best = min(METHODS, key=e.get)
-        verdict = ("transfer helps" if min(e["finetune"], e["joint"]) < e["scratch"]
-                   else "negative transfer (负迁移): the source hurts")
-        return res, (f"{v['n_target']} target examples, {v['relation']} source: target test MSE "
-                     f"scratch {e['scratch']:.3g}, fine-tune {e['finetune']:.3g}, joint "
-                     f"{e['joint']:.3g} (closed form {res['closed_form_error']:.3g}); best: "
-                     f"{best} — {verdict}", "info")
+        res["verdict"] = verdict(e)
+        if v == self.defaults:
+            self.default_result = res
+        return res, (f"target examples: {v['n_target']}, source: {v['relation']} | target "
+                     f"test MSE scratch {e['scratch']:.3g}, fine-tune {e['finetune']:.3g}, "
+                     f"joint {e['joint']:.3g} (closed form {res['closed_form_error']:.3g}); "
+                     f"best: {best} — {VERDICTS[res['verdict']]}", "info")
