@@ -98,8 +98,8 @@ class SystemsRun:
         self.config = config
         self.profiles = profiles_from_config(config) if profiles is None else profiles
         if self.profiles.num_clients != config.num_clients:
-            raise ValueError(f"profiles must describe num_clients={config.num_clients} clients, "
-                             f"got {self.profiles.num_clients}")
+            raise ValueError(f"profiles must describe as many clients as "
+                             f"num_clients={config.num_clients}, got {self.profiles.num_clients}")
         if parts is not None and len(parts) != config.num_clients:
             raise ValueError(f"parts must have num_clients={config.num_clients} entries, "
                              f"got {len(parts)}")

@@ -31,15 +31,16 @@ def things_to_try(md: pathlib.Path) -> list[str]:
     """The bullets of every "Things to try" list in notebook source ``md`` (normalised).
     A list starts at a line beginning with "Things to try" and ends at the first line that is
     neither a bullet (``- ``) nor an indented continuation of one."""
-    bullets, inside = [], False
+    bullets, inside, current = [], False, 0
     for line in md.read_text(encoding="utf-8").splitlines():
         if re.match(r"^\**things to try", line.strip(), re.I):
-            inside = True
+            inside, current = True, 0
         elif inside and line.startswith("- "):
             bullets.append(line[2:])
+            current += 1
         elif inside and bullets and line.startswith("  ") and line.strip():
             bullets[-1] += " " + line.strip()
-        elif inside and line.strip() == "" and not bullets[-1:]:
+        elif inside and line.strip() == "" and current == 0:
             continue  # a blank line between the heading and its first bullet
         else:
             inside = False

@@ -176,3 +176,57 @@ def test_redraw_fixes_ipympl_bare_base64_data_url(dash):
         assert fake._data_url.count("data:") == 1
     finally:
         dash.fig.set_canvas(real)
+
+
+def test_gantt_chart_has_its_legend(dash):
+    labels = [t.get_text() for t in dash.plot.gantt.ax.get_legend().get_texts()]
+    assert labels == ["download", "compute", "partial", "upload", "idle", "late / crashed",
+                      "offline", "deadline"]
+    handles, names = dash.plot.gantt.legend_entries()
+    assert names == labels and all(h.get_visible() for h in handles)  # even when absent
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    assert GanttPlot(ax, legend=False).ax.get_legend() is None  # for one shared fig.legend
+    plt.close(fig)
+
+
+def test_figure_fits_the_column_and_labels_are_not_clipped(dash):
+    from fedlearn_edu.plots.base import MAX_FIGURE_WIDTH_IN
+
+    fig = dash.fig
+    assert fig.get_size_inches()[0] <= MAX_FIGURE_WIDTH_IN
+    fig.canvas.draw()
+    box = fig.bbox
+    for ax in fig.axes:
+        for label in (ax.xaxis.label, ax.yaxis.label, ax.title):
+            e = label.get_window_extent()
+            assert box.x0 <= e.x0 and e.x1 <= box.x1 and box.y0 <= e.y0 and e.y1 <= box.y1
+        legend = ax.get_legend()
+        if legend is not None:
+            e = legend.get_window_extent()
+            assert box.x0 <= e.x0 and e.x1 <= box.x1 and box.y0 <= e.y0, legend
+
+
+def test_default_result_is_kept_while_exploring(dash):
+    default = dash.default_result
+    dash.set_values(mode="async", latency_ms=1500)
+    assert dash.default_result is default
+    ref = run_systems(BASE).history
+    np.testing.assert_array_equal(default["chosen"].history.test_accuracy, ref.test_accuracy)
+    late = SystemsDashboard(BASE, background=False, autostart=False)
+    late.set_values(mode="sync")  # the default never ran: computed on demand, same numbers
+    np.testing.assert_array_equal(late.default_result["chosen"].history.wall_clock,
+                                  ref.wall_clock)
+
+
+def test_engine_messages_count_clients_correctly():
+    from fedlearn_edu import Federation
+    from fedlearn_edu.systems.profiles import make_profiles
+    from fedlearn_edu.systems.rounds import SystemsRounds
+    from fedlearn_edu.systems.timeline import Timeline
+
+    cfg = FedConfig(num_clients=1, rounds=1, systems=SystemsConfig())
+    with pytest.raises(ValueError, match=r"as many clients as config.num_clients=1, got 2") as e:
+        SystemsRounds(cfg, Federation(cfg), make_profiles(2, "ideal"), Timeline())
+    assert "1 clients" not in str(e.value)

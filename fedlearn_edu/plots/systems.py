@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 from matplotlib.collections import PolyCollection
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 
 from ..core.history import History
 from ..systems.timeline import DROPPED, LATE, OFFLINE, PARTIAL, Timeline
@@ -59,9 +61,14 @@ class GanttPlot:
             :class:`PolyCollection` of bars (tests read their paths).
         marks: ``{"failed", "offline"}`` -> ``Line2D`` markers at the moment a job ended.
         deadline_line: vertical line at the deadline (hidden when there is none).
+
+    Args:
+        ax: the axes to draw on.
+        legend: put the legend of every phase and mark under the axes (``False``: draw none,
+            e.g. to show one figure legend for several charts from :meth:`legend_entries`).
     """
 
-    def __init__(self, ax):
+    def __init__(self, ax, legend: bool = True):
         self.ax = ax
         self.collections = {}
         for name, color in PHASE_COLORS.items():
@@ -77,8 +84,19 @@ class GanttPlot:
         self.deadline_line.set_visible(False)
         ax.set(xlabel="simulated time in the round (s)", ylabel="client",
                title="Who waits for whom (one round)")
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), fontsize=7, ncols=4,
-                  frameon=False)
+        if legend:
+            ax.legend(*self.legend_entries(), loc="upper center", bbox_to_anchor=(0.5, -0.22),
+                      fontsize=7, ncols=4, frameon=False)
+
+    def legend_entries(self) -> tuple[list, list[str]]:
+        """``(handles, labels)`` of every phase and mark, drawn even when absent from the
+        current round (e.g. for one legend under several Gantt charts: ``fig.legend``)."""
+        handles = [Patch(color=c, label=name) for name, c in PHASE_COLORS.items()]
+        handles += [Line2D([], [], ls="none", marker=m.get_marker(), color=m.get_color(),
+                           ms=m.get_markersize(), mew=m.get_markeredgewidth(),
+                           label=m.get_label()) for m in self.marks.values()]
+        handles.append(Line2D([], [], color="tab:red", ls="--", lw=1, label="deadline"))
+        return handles, [h.get_label() for h in handles]
 
     def update(self, timeline: Timeline, r: int, *, deadline: float = np.inf,
                show_idle: bool = True) -> dict:
@@ -155,8 +173,7 @@ class SystemsFigure:
     """The dashboard figure: time plot, Gantt chart and bytes plot side by side."""
 
     def __init__(self, figsize=(9.4, 3.9)):
-        self.fig, (a, b, c) = new_figure(1, 3, figsize=figsize)
+        self.fig, (a, b, c) = new_figure(1, 3, figsize=figsize, layout="constrained")
         self.time = TimePlot(a)
         self.gantt = GanttPlot(b)
         self.bytes = BytesPlot(c)
-        self.fig.tight_layout()

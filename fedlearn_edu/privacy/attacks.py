@@ -178,9 +178,11 @@ def backdoor_success_rate(model: Model, w, X_test, y_test, target: int,
     if w.shape != (model.num_params,):
         raise ValueError(f"w must have shape ({model.num_params},) for this model, got {w.shape}")
     if X_test.shape[1] != d:
-        raise ValueError(f"X_test must have the model's {d} features, got shape {X_test.shape}")
+        raise ValueError(f"X_test must have shape (n, model.n_features) = (n, {d}), got shape "
+                         f"{X_test.shape}")
     if y_test.shape != (len(X_test),) or y_test.min() < 0 or y_test.max() >= k:
-        raise ValueError(f"y_test must hold {len(X_test)} labels in [0, {k}), got shape "
+        raise ValueError(f"y_test must have shape (len(X_test),) = ({len(X_test)},) with "
+                         f"labels in [0, {k}), got shape "
                          f"{y_test.shape}, range [{y_test.min()}, {y_test.max()}]")
     if target >= k:
         raise ValueError(f"target must be a label in [0, {k}), got {target}")

@@ -13,6 +13,17 @@ Language Models", Alg. 1 with the fixed-denominator estimator f~_f) protects eac
 
        w <- w + (sum_k c_k clip_S(Delta_k) + N(0, sigma^2 S^2 I)) / (q * sum_all c_k)
 
+The weights use every client's example count ``n_k``: this engine treats client sizes as
+**public** (the server knows them, and the neighbouring datasets of the guarantee differ in
+one client's *data*, not in the sizes). McMahan et al. instead cap the weights with a
+constant ``w_hat`` fixed before training, ``c_k = min(n_k / w_hat, 1)``, so no client's size
+changes another's weight and sizes need not be public; the engine's weights are that cap with
+``w_hat = max_j n_j``, valid only because that maximum is taken as public.
+
+Per coordinate, the noise on the *average* update has std ``sigma S / (q sum_all c_k)``
+(:func:`average_noise_std`), about ``sigma S / (q N)`` for ``N`` clients of equal size: more
+clients drown the same noise in a larger sum.
+
 Each round is one step of the sampled Gaussian mechanism with rate ``q`` and noise multiplier
 ``sigma``; :mod:`.accountant` turns the rounds into an (eps, delta) guarantee for
 client-level DP. With ``sigma = 0``, ``S = inf`` and ``q = 1`` this is exactly FedAvg's
@@ -74,13 +85,13 @@ def dp_fedavg_aggregate(w_global, client_models, weights, *, clip_norm: float,
     """
     p = w_global.shape[0]
     if client_models.size % p or (client_models.ndim == 2 and client_models.shape[1] != p):
-        raise ValueError(f"client_models must be (m, p) with p = len(w_global) = {p} columns, "
+        raise ValueError(f"client_models must be (m, p) with p = len(w_global) = {p}, "
                          f"got shape {client_models.shape}")
     M = client_models.reshape(-1, p)
     c = weights
     if c.shape != (M.shape[0],) or np.any(c < 0) or np.any(c > 1):
-        raise ValueError(f"weights must be {M.shape[0]} numbers in [0, 1] (one per row of "
-                         f"client_models), got {c}")
+        raise ValueError(f"weights must be numbers in [0, 1], one per row of client_models "
+                         f"(m = {M.shape[0]}), got {c}")
     sigma = noise_multiplier
     if sigma > 0 and math.isinf(clip_norm):
         raise ValueError("noise_multiplier > 0 needs a finite clip_norm (noise std is sigma * S)")
@@ -145,3 +156,26 @@ def adaptive_clip_norm(clip_norm: float, update_norms, *, target_quantile: float
                          f" * exp({step:.3g}) leaves the positive float range (b = {b:.3g}, "
                          f"count_noise={count_noise}); use a smaller lr (e.g. 0.2), got lr={lr}")
     return new
+
+
+
+def average_noise_std(noise_multiplier: float, clip_norm: float, client_fraction: float,
+                      weights) -> float:
+    """Std of DP-FedAvg's noise on each coordinate of the average update:
+    ``sigma S / (q sum_k c_k)`` with ``weights: (N,)`` the ``c_k`` of *all* clients
+    (``= sigma S / (q N)`` when all clients hold the same number of examples)."""
+    return noise_multiplier * clip_norm / (client_fraction * float(np.sum(weights)))
+
+
+def measured_noise_std(noise_multiplier: float, clip_norm: float, client_fraction: float,
+                       weights, num_params: int, rng: np.random.Generator,
+                       draws: int = 8) -> float:
+    """The same std measured: ``draws`` DP-FedAvg steps (:func:`dp_fedavg_aggregate`) in
+    which no client joins, so only the noise moves the ``(num_params,)`` model; the root
+    mean square of the moves."""
+    w0, c = np.zeros(num_params), np.asarray(weights, dtype=float)
+    steps = [dp_fedavg_aggregate(w0, np.empty((0, num_params)), np.empty(0), rng=rng,
+                                 clip_norm=clip_norm, noise_multiplier=noise_multiplier,
+                                 expected_weight=client_fraction * c.sum())
+             for _ in range(draws)]
+    return float(np.sqrt(np.mean(np.square(steps))))

@@ -47,8 +47,8 @@ def _check_params(model: Model, **vectors) -> None:
 
 def _check_examples(model: Model, X: np.ndarray, y: np.ndarray) -> None:
     if X.shape[1] != model.n_features:
-        raise ValueError(f"X must have the model's {model.n_features} features, got shape "
-                         f"{X.shape}")
+        raise ValueError(f"X must have shape (n, model.n_features) = (n, {model.n_features}),"
+                         f" got shape {X.shape}")
     if X.shape[0] != y.shape[0]:
         raise ValueError(f"X and y must have the same number of rows, got {X.shape[0]} "
                          f"and {y.shape[0]}")

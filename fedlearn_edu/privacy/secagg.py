@@ -76,7 +76,11 @@ class SecAggResult:
         dropped: clients that shared keys but never uploaded (their masks were recovered).
         masked: what the server saw: ``{client: (p,) uint64 masked vector}``.
         messages_up/down, bytes_up/down: protocol traffic (all rounds).
-        plain_bytes_up: what sending the float64 vectors in the clear would cost.
+        plain_bytes_up: all ``n`` clients sending float64 vectors in the clear (FedAvg's
+            upload without any encoding; not like for like, see ``clear_bytes_up``).
+        clear_bytes_up (property): the ``included`` clients sending the *same* fixed-point
+            vectors in the clear: the like-for-like baseline. The masked vectors cost exactly
+            this; SecAgg's extra is ``key_and_share_bytes``.
     """
 
     total: np.ndarray
@@ -98,9 +102,14 @@ class SecAggResult:
     _ring_bytes: int = field(default=4, repr=False)
 
     @property
+    def clear_bytes_up(self) -> int:
+        """The same clients (``included``) uploading the same fixed-point vectors unmasked."""
+        return len(self.included) * len(self.total) * self._ring_bytes
+
+    @property
     def overhead(self) -> float:
-        """Total bytes (up + down) relative to the plain float64 upload."""
-        return (self.bytes_up + self.bytes_down) / self.plain_bytes_up
+        """All protocol bytes (up + down) relative to ``clear_bytes_up`` (like for like)."""
+        return (self.bytes_up + self.bytes_down) / self.clear_bytes_up
 
 
 @validated(X=Array(ndim=2, min_len=2), threshold=Int(2), drop_before_upload=CLIENT_IDS,
@@ -168,9 +177,9 @@ def secure_sum(X, threshold: int, *, drop_before_upload=(), drop_before_unmask=(
     # Round 2: masked inputs from the clients still there
     uploaded = [u for u in range(n) if u not in gone1]
     if len(uploaded) < t:
-        raise SecAggError(f"only {len(uploaded)} masked inputs arrived ({len(gone1)} of the "
-                          f"n={n} clients (rows of X) in drop_before_upload), fewer than the "
-                          f"threshold t={t}: the server aborts the round")
+        raise SecAggError(f"masked inputs arrived from only {len(uploaded)} of the n={n} "
+                          f"clients (rows of X; {len(gone1)} of them in drop_before_upload), "
+                          f"fewer than the threshold t={t}: the server aborts the round")
     masked = {}
     for u in uploaded:
         y = (to_ring(q[u], ring_bits) + ring_prg(b[u], p, ring_bits)) & mask_bits
@@ -187,10 +196,10 @@ def secure_sum(X, threshold: int, *, drop_before_upload=(), drop_before_unmask=(
     responders = [v for v in uploaded if v not in gone2]
     send(False, len(uploaded), len(uploaded) * len(uploaded) * 4)  # list of uploaders (ids)
     if len(responders) < t:
-        raise SecAggError(f"only {len(responders)} clients answered the unmasking round "
-                          f"({len(gone1)} in drop_before_upload, {len(gone2)} in "
-                          f"drop_before_unmask of the n={n} clients (rows of X)), fewer than "
-                          f"the threshold t={t}: the masks cannot be removed")
+        raise SecAggError(f"only {len(responders)} of the n={n} clients (rows of X) answered "
+                          f"the unmasking round (drop_before_upload: {len(gone1)}, "
+                          f"drop_before_unmask: {len(gone2)}), fewer than the threshold t={t}: "
+                          f"the masks cannot be removed")
     send(True, len(responders), len(responders) * (n - 1) * KEY_BYTES)
     total = np.zeros(p, dtype=np.uint64)
     for u in uploaded:

@@ -105,5 +105,5 @@ def shamir_reconstruct(shares: list[tuple[int, int]], t: int) -> int:
             raise ValueError(f"shares holds two different values for x={x}: {pts[x]} and {y}")
     if len(pts) < t:
         raise SecAggError(f"need at least t={t} distinct shares to reconstruct, got "
-                          f"{len(pts)} shares")
+                          f"{len(pts)} of them")
     return reconstruct(pts, t)

@@ -64,11 +64,11 @@ class SystemsRounds(RoundHooks):
                              f"{tuple(WAIT_RULES)}, got mode {mode!r}")
         K = config.num_clients
         if len(fed.counts) != K:
-            raise ValueError(f"fed must have config.num_clients={K} clients, got "
+            raise ValueError(f"fed must have as many clients as config.num_clients={K}, got "
                              f"{len(fed.counts)}")
         if profiles.num_clients != K:
-            raise ValueError(f"profiles must describe config.num_clients={K} clients, got "
-                             f"{profiles.num_clients}")
+            raise ValueError(f"profiles must describe as many clients as "
+                             f"config.num_clients={K}, got {profiles.num_clients}")
         self.config, self.settings, self.fed = config, config.systems, fed
         self.profiles, self.timeline = profiles, timeline
         self.rng = np.random.default_rng(np.random.SeedSequence([config.seed, 0x5157, 1]))

@@ -1,16 +1,15 @@
-"""Dashboards of notebook 06 (privacy and security), built on :class:`widgets.Dashboard`.
+"""Notebook 06 dashboards: :class:`DPDashboard` (sigma, S, q, clients, rounds -> accuracy,
+epsilon, noise), :class:`AttackDashboard` (attackers vs defences -> accuracy, backdoor rate),
+:class:`SecAggDashboard` (clients, threshold, dropouts -> exact-sum check, traffic; in
+:mod:`.secagg`, handed on here).
 
-* :class:`DPDashboard` - sliders sigma, S, q, rounds -> accuracy and epsilon curves;
-* :class:`AttackDashboard` - attacker fraction, attack, defence -> accuracy and backdoor rate;
-* :class:`SecAggDashboard` - clients, threshold, dropout fraction -> exact-sum check and bytes.
-
-All work without a browser: set ``dash.controls[name].value`` (or ``dash.set_values``), then
-read ``dash.result`` and the plot's line data. Bad settings (e.g. Krum with too few clients,
-too many dropouts for the threshold) show a message in the status line.
+Without a browser: ``dash.set_values(...)``, then read ``dash.result`` and the line data. Each
+keeps ``default_result`` (its default settings' result) for the notebook's checks.
 """
 
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 
 import ipywidgets as W
@@ -18,29 +17,42 @@ import numpy as np
 
 from ..core.config import FedConfig
 from ..core.federation import Federation
-from ..plots.privacy import AttackPlot, DPPlot, SecAggPlot
+from ..plots.privacy import AttackPlot, DPPlot
 from ..privacy.attacks import ATTACK_NAMES, backdoor_success_rate, num_attackers
 from ..privacy.config import AttackConfig, DPConfig
-from ..privacy.secagg import SecAggError, fixed_point_sum, secure_sum
+from ..privacy.dp import average_noise_std, measured_noise_std
 from ..runner import records, simulate
 from .base import Dashboard
+from .defaults import KeepsDefault
+from .secagg import SecAggDashboard
 
 __all__ = ["DPDashboard", "AttackDashboard", "SecAggDashboard"]
 
 STYLE = {"description_width": "170px"}
 LAYOUT = W.Layout(width="430px")
+FPR = 0.05  # false-positive rate of the membership test the DP status line bounds
+# One whole message per tier of epsilon (Ponomareva et al. 2023), so each translates whole.
+EPS_MESSAGES = (
+    (1.0, "(ε = {eps:.2f}, δ = {delta:g})-DP for each client after round {rounds}: strong "
+          "privacy (ε ≤ 1). A test of 'was this client in?' that wrongly accuses {fpr:.0%} of "
+          "outsiders catches at most {tpr:.0%} of members (TPR ≤ e^ε·FPR + δ). Accuracy "
+          "{acc:.3f} vs {ref:.3f} without DP."),
+    (10.0, "(ε = {eps:.2f}, δ = {delta:g})-DP for each client after round {rounds}: the "
+           "range common in deployments (1 < ε ≤ 10). The bound TPR ≤ e^ε·FPR + δ still lets "
+           "a membership test with {fpr:.0%} false positives catch up to {tpr:.0%} of "
+           "members. Accuracy {acc:.3f} vs {ref:.3f} without DP."),
+    (math.inf, "(ε = {eps:.2f}, δ = {delta:g})-DP for each client after round {rounds}: weak "
+               "privacy (ε > 10). The bound TPR ≤ e^ε·FPR + δ rules out almost nothing (up "
+               "to {tpr:.0%} of members caught at {fpr:.0%} false positives). Accuracy "
+               "{acc:.3f} vs {ref:.3f} without DP."),
+)
 
 
 @lru_cache(maxsize=32)
 def _clean_run(cfg: FedConfig) -> tuple[np.ndarray, np.ndarray]:
     """(accuracy per round, backdoor rate per round) of a run, cached (configs are hashable)."""
-    accs, rates = [], []
-    fed = Federation(cfg)
-    for rec, w in records(cfg, fed):
-        accs.append(rec.test_accuracy)
-        rates.append(backdoor_success_rate(fed.model, w, fed.data.X_test, fed.data.y_test,
-                                           _target(cfg)))
-    return np.array(accs), np.array(rates)
+    out = _attack_run(cfg)
+    return out["accuracy"], out["backdoor"]
 
 
 def _target(cfg: FedConfig) -> int:
@@ -48,13 +60,47 @@ def _target(cfg: FedConfig) -> int:
     return 0 if cfg.attack is None else cfg.attack.backdoor_target
 
 
-class DPDashboard(Dashboard):
-    """DP-FedAvg: noise multiplier, clip norm, sampling rate, rounds -> accuracy and epsilon.
+def _attack_run(cfg: FedConfig, on_round=None) -> dict:
+    """``{"accuracy", "backdoor", "config", "diverged"}`` of a run; ``on_round(rec, accs,
+    rates)`` after each round. Stops at the first round whose model is not finite."""
+    fed = Federation(cfg)
+    accs, rates, diverged = [], [], None
+    for rec, w in records(cfg, fed):
+        if not np.all(np.isfinite(w)):
+            diverged = rec.round
+            break
+        accs.append(rec.test_accuracy)
+        rates.append(backdoor_success_rate(fed.model, w, fed.data.X_test, fed.data.y_test,
+                                           _target(cfg)))
+        if on_round is not None:
+            on_round(rec, accs, rates)
+    return {"accuracy": np.array(accs), "backdoor": np.array(rates), "config": cfg,
+            "diverged": diverged}
 
-    ``result`` is the DP run's :class:`History`; the dashed line is the same run without DP.
-    Local training runs in ``dtype`` (float32 by default; ``None`` keeps ``base.dtype``); the
-    clipping, the noise and the accountant compute in float64 (see ``FedConfig.dtype``).
+
+def dp_noise(cfg: FedConfig, grid) -> dict:
+    """Noise std per coordinate of the average update: ``closed_form`` sigma S/(q sum c_k),
+    ``measured`` (the engine's DP step, nobody joining), ``curve`` sigma S/(q N) at each
+    ``N`` of ``grid`` (equal sizes), ``signal`` S/sqrt(p), ``clients`` N."""
+    fed = Federation(cfg)
+    dp, q, p, c = cfg.dp, cfg.client_fraction, fed.model.num_params, fed.counts / fed.counts.max()
+    args = (dp.noise_multiplier, dp.clip_norm, q, c)
+    return {"clients": cfg.num_clients, "closed_form": average_noise_std(*args),
+            "measured": measured_noise_std(*args, p, np.random.default_rng([cfg.seed, 606])),
+            "curve": dp.noise_multiplier * dp.clip_norm / (q * np.asarray(grid, dtype=float)),
+            "signal": dp.clip_norm / math.sqrt(p)}
+
+
+class DPDashboard(KeepsDefault, Dashboard):
+    """DP-FedAvg: noise multiplier, clip norm, sampling rate, clients, rounds -> accuracy,
+    epsilon and the noise on the average update.
+
+    ``result`` is the DP run's :class:`History`; the dashed line is the same run without DP;
+    ``noise`` is :func:`dp_noise` of the run. Local training runs in ``dtype`` (float32 by
+    default; ``None`` keeps ``base.dtype``); clipping, noise and accountant use float64.
     """
+
+    CLIENTS = (10, 300)
 
     def __init__(self, base: FedConfig | None = None, *, dtype: str | None = "float32",
                  **kwargs):
@@ -65,6 +111,7 @@ class DPDashboard(Dashboard):
             raise ValueError("base must have dp=DPConfig(...) set")
         if dtype:
             self.base = self.base.replace(dtype=dtype)
+        self.noise = None
         super().__init__(**kwargs)
 
     def make_controls(self) -> dict:
@@ -79,12 +126,15 @@ class DPDashboard(Dashboard):
             "client_fraction": W.FloatSlider(b.client_fraction, min=0.02, max=1.0, step=0.02,
                                              description="sampling rate q", style=STYLE,
                                              layout=LAYOUT),
-            "rounds": W.IntSlider(b.rounds, min=1, max=100, description="rounds",
+            "num_clients": W.IntSlider(b.num_clients, min=self.CLIENTS[0],
+                                       max=self.CLIENTS[1], step=10, description="clients N",
+                                       style=STYLE, layout=LAYOUT),
+            "rounds": W.IntSlider(b.rounds, min=1, max=60, description="rounds",
                                   style=STYLE, layout=LAYOUT),
         }
 
     def make_figure(self):
-        self.plot = DPPlot(self.base.rounds)
+        self.plot = DPPlot(self.base.rounds, clients_range=self.CLIENTS)
         return self.plot.fig
 
     def prepare(self, values: dict) -> FedConfig:
@@ -93,9 +143,15 @@ class DPDashboard(Dashboard):
                                   clip_norm=v.pop("dp_clip_norm"))
         return self.base.replace(dp=dp, **v)  # the configs name the bad field
 
+    def run_quietly(self, cfg: FedConfig):
+        return simulate(cfg)
+
     def compute(self, cfg: FedConfig, report):
         ref_cfg = cfg.replace(dp=None)
         self.plot.set_rounds(cfg.rounds)
+        self.noise = noise = dp_noise(cfg, self.plot.clients)
+        self.plot.update_noise(noise["curve"], cfg.num_clients, noise["closed_form"],
+                               noise["measured"], noise["signal"])
         report(0, cfg.rounds, "reference run without DP…")
         self.plot.update([], [], reference=_clean_run(ref_cfg)[0])
         self.redraw(force=True)
@@ -107,6 +163,7 @@ class DPDashboard(Dashboard):
 
         hist = simulate(cfg, callback=on_round)
         self.plot.update(hist.test_accuracy, hist.epsilon)
+        self._keep(cfg, hist)
         if hist.diverged:
             return hist, (f"Diverged: {hist.message}", "warning")
         acc, eps = hist.final()["test_accuracy"], hist.final()["epsilon"]
@@ -114,16 +171,19 @@ class DPDashboard(Dashboard):
         if not np.isfinite(eps):
             return hist, (f"σ = 0: clipping only, no privacy guarantee (ε = ∞); accuracy "
                           f"{acc:.3f} vs {ref:.3f} without DP", "warning")
-        return hist, (f"(ε = {eps:.2f}, δ = {cfg.dp.delta:g})-DP for each client after "
-                      f"{cfg.rounds} rounds; accuracy {acc:.3f} vs {ref:.3f} without DP", "info")
+        delta = cfg.dp.delta
+        tpr = min(1.0, math.exp(min(eps, 700.0)) * FPR + delta)
+        text = next(msg for top, msg in EPS_MESSAGES if eps <= top)
+        return hist, (text.format(eps=eps, delta=delta, rounds=cfg.rounds, fpr=FPR, tpr=tpr,
+                                  acc=acc, ref=ref), "info")
 
 
-class AttackDashboard(Dashboard):
+class AttackDashboard(KeepsDefault, Dashboard):
     """Poisoning vs robust aggregation on digits.
 
     The defence assumes it knows the number of attackers (``aggregator_f`` = their count).
-    ``result`` is ``{"accuracy": (R,), "backdoor": (R,), "config": FedConfig}``. Runs in
-    ``dtype`` (float32 by default; ``None`` keeps ``base.dtype``).
+    ``result`` is ``{"accuracy": (R,), "backdoor": (R,), "config": FedConfig, "diverged"}``.
+    Runs in ``dtype`` (float32 by default; ``None`` keeps ``base.dtype``).
     """
 
     DEFENCES = ("mean", "median", "trimmed_mean", "krum", "multi_krum", "norm_clip")
@@ -167,6 +227,9 @@ class AttackDashboard(Dashboard):
         # raises e.g. for Krum with n <= 2f + 2
         return self.base.replace(**v, attack=attack, aggregator_f=f)
 
+    def run_quietly(self, cfg: FedConfig) -> dict:
+        return _attack_run(cfg)
+
     def compute(self, cfg: FedConfig, report):
         clean = cfg.replace(attack=None, aggregator="mean", aggregator_f=0)
         self.plot.set_rounds(cfg.rounds)
@@ -174,85 +237,20 @@ class AttackDashboard(Dashboard):
         ref_acc, ref_bd = _clean_run(clean)
         self.plot.update([], [], reference=ref_acc, backdoor_ref=ref_bd)
         self.redraw(force=True)
-        fed = Federation(cfg)
-        accs, rates = [], []
-        for rec, w in records(cfg, fed):
-            if not np.all(np.isfinite(w)):
-                self.plot.update(accs, rates)
-                return None, (f"the model diverged (NaN/inf) in round {rec.round}", "warning")
-            accs.append(rec.test_accuracy)
-            rates.append(backdoor_success_rate(fed.model, w, fed.data.X_test, fed.data.y_test,
-                                               _target(cfg)))
+
+        def on_round(rec, accs, rates):
             self.plot.update(accs, rates)
             report(rec.round, cfg.rounds)
             self.redraw()
+
+        result = _attack_run(cfg, on_round)
+        self._keep(cfg, result)
+        if result["diverged"] is not None:
+            return result, (f"the model diverged (NaN/inf) in round {result['diverged']}",
+                            "warning")
         kind = "none" if cfg.attack is None else cfg.attack.kind
         k = 0 if cfg.attack is None else num_attackers(cfg.num_clients, cfg.attack.fraction)
-        result = {"accuracy": np.array(accs), "backdoor": np.array(rates), "config": cfg}
-        return result, (f"{k} of {cfg.num_clients} clients attack ({kind}), defence "
-                        f"{cfg.aggregator}: accuracy {accs[-1]:.3f} (clean {ref_acc[-1]:.3f}), "
-                        f"backdoor success {rates[-1]:.2f}", "info")
-
-
-class SecAggDashboard(Dashboard):
-    """Secure aggregation of one FedAvg round's client updates on digits, with dropouts.
-
-    ``result`` is the :class:`~fedlearn_edu.privacy.secagg.SecAggResult` plus ``plain_sum`` and
-    ``exact`` (secure sum == plain fixed-point sum of the survivors, bit for bit). The local
-    training runs in ``dtype`` (float32 by default); the protocol sums integers, exactly.
-    """
-
-    def __init__(self, *, dtype: str = "float32", **kwargs):
-        self.dtype = dtype
-        super().__init__(**kwargs)
-
-    def make_controls(self) -> dict:
-        return {
-            "num_clients": W.IntSlider(10, min=3, max=30, description="clients n", style=STYLE,
-                                       layout=LAYOUT),
-            "threshold": W.IntSlider(6, min=2, max=30, description="threshold t", style=STYLE,
-                                     layout=LAYOUT),
-            "dropout": W.FloatSlider(0.2, min=0.0, max=0.9, step=0.05,
-                                     description="dropout fraction", style=STYLE,
-                                     layout=LAYOUT),
-            "seed": W.IntSlider(0, min=0, max=20, description="seed", style=STYLE,
-                                layout=LAYOUT),
-        }
-
-    def make_figure(self):
-        self.plot = SecAggPlot()
-        return self.plot.fig
-
-    def prepare(self, values: dict) -> dict:
-        n, t = values["num_clients"], values["threshold"]
-        if t > n:
-            raise ValueError(f"threshold t must be <= clients n, got t={t} > n={n}")
-        return dict(values)
-
-    def compute(self, job: dict, report):
-        n, t, seed = job["num_clients"], job["threshold"], job["seed"]
-        report(0, 2, "one FedAvg round of local training…")
-        cfg = FedConfig(num_clients=n, local_epochs=1, seed=seed, dtype=self.dtype)
-        fed = Federation(cfg)
-        w0 = fed.model.init()
-        updates = fed.train(w0, np.arange(n)) - w0  # (n, p) what clients want to send
-        rng = np.random.default_rng(seed)
-        gone = np.sort(rng.permutation(n)[: int(round(job["dropout"] * n))]).tolist()
-        report(1, 2, "running the protocol…")
-        try:
-            res = secure_sum(updates, t, drop_before_upload=gone, seed=seed)
-        except SecAggError as e:
-            self.plot.clear()
-            self.result = None
-            return None, (f"{len(gone)} of {n} clients dropped: {e}", "error")
-        plain = fixed_point_sum(updates[res.included])
-        exact = bool(np.array_equal(res.total, plain))
-        self.plot.update(updates[res.included].sum(axis=0), res.total, res.plain_bytes_up,
-                         res.bytes_up, res.bytes_down)
-        report(2, 2)
-        out = {"secagg": res, "plain_sum": plain, "exact": exact, "dropped": gone}
-        err = np.abs(res.total - updates[res.included].sum(axis=0)).max()
-        return out, (f"{len(gone)} of {n} dropped (t = {t}); secure sum == plain sum: {exact} "
-                     f"(max float error {err:.1e}); traffic {res.bytes_up / 1024:.1f} KB up, "
-                     f"{res.bytes_down / 1024:.1f} KB down vs {res.plain_bytes_up / 1024:.1f} "
-                     f"KB plain upload", "info")
+        acc, rate = result["accuracy"][-1], result["backdoor"][-1]
+        return result, (f"attackers: {k} of {cfg.num_clients} clients ({kind}); defence "
+                        f"{cfg.aggregator}: accuracy {acc:.3f} (clean {ref_acc[-1]:.3f}), "
+                        f"backdoor success {rate:.2f}", "info")

@@ -18,14 +18,16 @@ from ..plots.systems import SystemsFigure
 from ..runner import SystemsRun
 from ..systems.config import MODE_NAMES, SystemsConfig
 from .base import Dashboard
+from .defaults import KeepsDefault
 
 __all__ = ["SystemsDashboard"]
 
 
-class SystemsDashboard(Dashboard):
+class SystemsDashboard(KeepsDefault, Dashboard):
     """Sliders for latency, spread, stragglers, deadline, mode, mu, compression, clients.
 
-    ``result`` is a dict ``{"sync", "chosen", "compressed"}`` -> :class:`SystemsRun`.
+    ``result`` is a dict ``{"sync", "chosen", "compressed"}`` -> :class:`SystemsRun`;
+    ``default_result`` the same for the default settings (kept for the notebook's checks).
 
     Args:
         base: the :class:`FedConfig` the controls start from (other fields are kept).
@@ -82,21 +84,6 @@ class SystemsDashboard(Dashboard):
         self.plot = SystemsFigure()
         return self.plot.fig
 
-    def redraw(self, force: bool = False) -> bool:
-        """Draw; work around ipympl 0.10 storing a frame drawn before the browser connected
-        as a bare base64 string (no ``data:image/png;base64,`` prefix): the browser then loads
-        it as a relative URL, fails, and never shows the figure (seen in Voila when later
-        cells keep the kernel busy). The fixed value is sent in one message."""
-        canvas = self.fig.canvas
-        if not hasattr(canvas, "hold_sync"):
-            return super().redraw(force)
-        with canvas.hold_sync():
-            drawn = super().redraw(force)
-            url = getattr(canvas, "_data_url", None)
-            if isinstance(url, str) and url and not url.startswith("data:"):
-                canvas._data_url = "data:image/png;base64," + url
-        return drawn
-
     def prepare(self, values: dict):
         v = dict(values)
         rnd, method = v.pop("round"), v.pop("compression")
@@ -118,11 +105,16 @@ class SystemsDashboard(Dashboard):
         self._cache[cfg] = run
         return run
 
+    def run_quietly(self, job) -> dict:
+        return {name: self._simulate(cfg, lambda done, total: None, 0, 0)
+                for name, cfg in job[0].items()}
+
     def compute(self, job, report):
         cfgs, rnd = job
         total = 3 * self.base.rounds
         runs = {name: self._simulate(cfg, report, i * self.base.rounds, total)
                 for i, (name, cfg) in enumerate(cfgs.items())}
+        self._keep(job, runs)
         chosen, sync, comp = runs["chosen"], runs["sync"], runs["compressed"]
         mode = cfgs["chosen"].systems.mode
         self.plot.time.update("sync", sync.history, label="sync")
