@@ -152,7 +152,7 @@ def test_plain_fedavg_loads_only_core():
     assert "matplotlib" not in loaded and "ipywidgets" not in loaded
 
 
-@pytest.mark.parametrize("pkg", ["core", "article", "systems", "privacy", "transfer"])
+@pytest.mark.parametrize("pkg", ["core", "article", "systems", "privacy", "transfer", "apps"])
 def test_engine_rooms_load_no_ui_libraries(pkg):
     loaded = loaded_after(f"import fedlearn_edu.{pkg}")
     assert "matplotlib" not in loaded and "ipywidgets" not in loaded
@@ -163,7 +163,8 @@ def test_engine_rooms_load_no_ui_libraries(pkg):
 def test_plots_load_no_widgets():
     loaded = loaded_after("import fedlearn_edu.plots.base, fedlearn_edu.plots.systems, "
                           "fedlearn_edu.plots.privacy, fedlearn_edu.plots.transfer, "
-                          "fedlearn_edu.plots.noniid, fedlearn_edu.plots.fedtransfer")
+                          "fedlearn_edu.plots.noniid, fedlearn_edu.plots.fedtransfer, "
+                          "fedlearn_edu.plots.apps")
     assert "matplotlib" in loaded and "ipywidgets" not in loaded
 
 
