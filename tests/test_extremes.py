@@ -3,8 +3,9 @@
 Each notebook runs top to bottom as its **instructor edition** (every exercise's solution
 loaded, ``FEDLEARN_EDU_SOLUTIONS=required``: a self-check that is not met fails), and right
 after the cell that makes a dashboard, every control of that dashboard is set to one extreme
-(all minimums, or all maximums) and its run is awaited, as a student might leave it. No later
-cell may fail, and no dashboard may crash: a refused setting must be refused visibly.
+(all minimums here, all maximums in ``test_extremes_max.py``) and its run is awaited, as a
+student might leave it. No later cell may fail, and no dashboard may crash: a refused
+setting must be refused visibly.
 """
 
 from __future__ import annotations
@@ -47,9 +48,8 @@ def with_pushes(nb, which: str):
     return out
 
 
-@pytest.mark.parametrize("which", ["min", "max"])
-@pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.stem)
-def test_notebook_survives_extremes_with_solutions(path, which, tmp_path, monkeypatch):
+def run_with_pushes(path, which: str, tmp_path, monkeypatch) -> None:
+    """Run notebook ``path``'s instructor edition with every dashboard pushed to ``which``."""
     nb = nbformat.read(path, as_version=4)
     nb = with_pushes(instructor_edition(nb, NOTEBOOKS), which)
     work = tmp_path / "work"
@@ -61,3 +61,8 @@ def test_notebook_survives_extremes_with_solutions(path, which, tmp_path, monkey
     client = NotebookClient(nb, timeout=600, kernel_name="python3",
                             resources={"metadata": {"path": str(work)}})
     client.execute(env=dict(os.environ))
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.stem)
+def test_notebook_survives_minimums_with_solutions(path, tmp_path, monkeypatch):
+    run_with_pushes(path, "min", tmp_path, monkeypatch)
