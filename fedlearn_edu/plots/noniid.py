@@ -17,10 +17,15 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.ticker import MaxNLocator
 
+from ..i18n import tr
 from .base import new_figure
 
-RUN_STYLE = {"iid": dict(color="0.35", ls="--", label="IID reference"),
-             "skewed": dict(color="tab:red", ls="-", label="skewed (non-IID)")}
+RUN_STYLE = {"iid": dict(color="0.35", ls="--"), "skewed": dict(color="tab:red", ls="-")}
+
+
+def run_labels() -> dict[str, str]:
+    """The legend entry of each run, in the current language (read when a figure is made)."""
+    return {"iid": tr("IID reference"), "skewed": tr("skewed (non-IID)")}
 
 
 class NonIIDPlot:
@@ -41,20 +46,24 @@ class NonIIDPlot:
         self.colors = [f"C{c % 10}" for c in range(n_classes)]
         self.bars: list = []
         x, nan = np.arange(1, rounds + 1), np.full(rounds, np.nan)
+        labels = run_labels()
+        style = {k: dict(s, label=labels[k]) for k, s in RUN_STYLE.items()}
         self.acc_lines = {k: self.ax_acc.plot(x, nan, marker="o", ms=3, **s)[0]
-                          for k, s in RUN_STYLE.items()}
+                          for k, s in style.items()}
         self.cos_lines = {k: self.ax_cos.plot(x, nan, marker="o", ms=3, **s)[0]
-                          for k, s in RUN_STYLE.items()}
+                          for k, s in style.items()}
         self.local_lines = {k: self.ax_local.plot(x, nan, marker="o", ms=3, **s)[0]
-                            for k, s in RUN_STYLE.items()}
+                            for k, s in style.items()}
         self.ax_cos.axhline(0.0, color="0.6", lw=0.8)
-        self.ax_hist.set(xlabel="client", ylabel="examples", title="Labels per client")
+        self.ax_hist.set(xlabel=tr("client"), ylabel=tr("examples"),
+                         title=tr("Labels per client"))
         self.ax_hist.xaxis.set_major_locator(MaxNLocator(integer=True))
-        self.ax_acc.set(xlabel="round", ylabel="test accuracy", title="Accuracy: IID vs skewed")
-        self.ax_cos.set(xlabel="round", ylabel="cosine of client updates",
-                        title="Client drift: do the updates agree?")
-        self.ax_local.set(xlabel="round", ylabel="test accuracy of local models",
-                          title="Clients' own models on all labels")
+        self.ax_acc.set(xlabel=tr("round"), ylabel=tr("test accuracy"),
+                        title=tr("Accuracy: IID vs skewed"))
+        self.ax_cos.set(xlabel=tr("round"), ylabel=tr("cosine of client updates"),
+                        title=tr("Client drift: do the updates agree?"))
+        self.ax_local.set(xlabel=tr("round"), ylabel=tr("test accuracy of local models"),
+                          title=tr("Clients' own models on all labels"))
         for ax in (self.ax_acc, self.ax_cos, self.ax_local):
             ax.grid(alpha=0.3)
         for ax in (self.ax_acc, self.ax_local):

@@ -19,12 +19,14 @@ from ..core.config import FedConfig
 from ..core.data import label_histogram
 from ..core.federation import Federation
 from ..core.noniid import NONIID_DEFAULTS, NonIIDResult, run_noniid
+from ..i18n import tr
 from ..plots.noniid import NonIIDPlot
 from .base import Dashboard
 
 __all__ = ["NonIIDDashboard"]
 
-# Whole sentences (one template each), so that a translation can reorder them.
+# Whole sentences (one template each), so that a translation can reorder them; each is
+# translated by tr(TEMPLATE, **fields) when the message is made (texts in i18n/texts/noniid.py).
 SUMMARY = ("{rounds}, mean test accuracy: skewed ({label}) {s_acc:.3f} vs IID {i_acc:.3f} "
            "(gap {gap:+.1f} points); {cosine}; clients' own models score {s_loc:.2f} vs "
            "{i_loc:.2f}")
@@ -34,11 +36,14 @@ ROUNDS = ("{n} round", "{n} rounds")
 CLIENTS = ("{n} client", "{n} clients")
 SHARDS = ("{n} shard per client", "{n} shards per client")
 DIVERGED = "Diverged: {message}"
+PROGRESS = {"skewed": "skewed: round {r}/{n}", "iid": "iid: round {r}/{n}"}
+PARTITIONS = ("dirichlet", "shards", "iid")
 
 
 def counted(n: int, forms: tuple[str, str]) -> str:
-    """``"1 round"`` / ``"2 rounds"``: the singular or plural template, filled in."""
-    return (forms[0] if n == 1 else forms[1]).format(n=n)
+    """``"1 round"`` / ``"2 rounds"``: the singular or plural template, translated and filled
+    in."""
+    return tr(forms[0] if n == 1 else forms[1], n=n)
 
 
 class NonIIDDashboard(Dashboard):
@@ -67,28 +72,32 @@ class NonIIDDashboard(Dashboard):
 
     def make_controls(self) -> dict:
         b, style, lay = self.base, {"description_width": "160px"}, W.Layout(width="430px")
-        part = b.partition if b.partition in ("dirichlet", "shards", "iid") else "dirichlet"
+        part = b.partition if b.partition in PARTITIONS else "dirichlet"
+        shown = {"dirichlet": tr("dirichlet"), "shards": tr("shards"), "iid": tr("iid")}
         return {
-            "partition": W.Dropdown(options=("dirichlet", "shards", "iid"), value=part,
-                                    description="partition (划分)", style=style, layout=lay),
+            "partition": W.Dropdown(options=[(shown[p], p) for p in PARTITIONS], value=part,
+                                    description=tr("partition (划分)"), style=style,
+                                    layout=lay),
             "alpha": W.FloatLogSlider(b.dirichlet_alpha, base=10, min=-2, max=2, step=0.1,
-                                      description="Dirichlet α", readout_format=".3g",
+                                      description=tr("Dirichlet α"), readout_format=".3g",
                                       style=style, layout=lay),
             "shards_per_client": W.IntSlider(b.shards_per_client, min=1, max=10,
-                                             description="shards per client", style=style,
+                                             description=tr("shards per client"), style=style,
                                              layout=lay),
             "num_clients": W.IntSlider(b.num_clients, min=2, max=200,
-                                       description="clients (客户端)", style=style, layout=lay),
+                                       description=tr("clients (客户端)"), style=style,
+                                       layout=lay),
             "client_fraction": W.FloatSlider(b.client_fraction, min=0.05, max=1.0, step=0.05,
-                                             description="client fraction C", style=style,
+                                             description=tr("client fraction C"), style=style,
                                              layout=lay),
             "local_epochs": W.IntSlider(b.local_epochs, min=1, max=20,
-                                        description="local epochs", style=style, layout=lay),
-            "mu": W.FloatSlider(b.mu, min=0.0, max=1.0, step=0.05, description="FedProx μ",
+                                        description=tr("local epochs"), style=style,
+                                        layout=lay),
+            "mu": W.FloatSlider(b.mu, min=0.0, max=1.0, step=0.05, description=tr("FedProx μ"),
                                 style=style, layout=lay),
-            "rounds": W.IntSlider(b.rounds, min=1, max=50, description="rounds (轮数)",
+            "rounds": W.IntSlider(b.rounds, min=1, max=50, description=tr("rounds (轮数)"),
                                   style=style, layout=lay),
-            "seed": W.IntSlider(b.seed, min=0, max=9, description="seed", style=style,
+            "seed": W.IntSlider(b.seed, min=0, max=9, description=tr("seed"), style=style,
                                 layout=lay),
         }
 
@@ -101,7 +110,8 @@ class NonIIDDashboard(Dashboard):
         v = dict(values)
         alpha = float(v.pop("alpha"))
         if not 0.01 - 1e-12 <= alpha <= 100 + 1e-9:
-            raise ValueError(f"Dirichlet α must be in [0.01, 100], got {alpha:g}")
+            raise ValueError(tr("Dirichlet α must be in [0.01, 100], got {alpha:g}",
+                                alpha=alpha))
         v["mu"] = round(float(v["mu"]), 10)  # slider steps: 0.30000000000000004 -> 0.3
         skewed = self.base.replace(dirichlet_alpha=alpha, **v)
         return skewed, skewed.replace(partition="iid")
@@ -140,14 +150,14 @@ class NonIIDDashboard(Dashboard):
         total = skewed.rounds * len({c for c in job if c not in self._iid_cache})
         done = 0
         self.plot.set_rounds(skewed.rounds)
-        report(0, total, "partitioning…")
+        report(0, total, tr("partitioning…"))
 
         def on_round(key, rec, res):
             nonlocal done
             done += 1
             self.plot.update(key, res.history.test_accuracy, res.update_cosine,
                              res.local_accuracy)
-            report(done, total, f"{key}: round {rec.round}/{skewed.rounds}")
+            report(done, total, tr(PROGRESS[key], r=rec.round, n=skewed.rounds))
             self.redraw()
 
         def on_start(key, fed):
@@ -169,20 +179,19 @@ class NonIIDDashboard(Dashboard):
         s, i = results["skewed"], results["iid"]
         for h in (s.history, i.history):
             if h.diverged:
-                return DIVERGED.format(message=h.message), "warning"
+                return tr(DIVERGED, message=h.message), "warning"
         label = {"dirichlet": f"α={skewed.dirichlet_alpha:.3g}",
                  "shards": counted(skewed.shards_per_client, SHARDS),
                  "iid": "IID"}[skewed.partition]
         s_acc, i_acc = np.nanmean(s.history.test_accuracy), np.nanmean(i.history.test_accuracy)
         s_cos, i_cos = _nanmean(s.update_cosine), _nanmean(i.update_cosine)
         if math.isnan(s_cos) or math.isnan(i_cos):
-            cosine = NO_COSINE.format(clients=counted(skewed.clients_per_round, CLIENTS))
+            cosine = tr(NO_COSINE, clients=counted(skewed.clients_per_round, CLIENTS))
         else:
-            cosine = COSINE.format(s=s_cos, i=i_cos)
-        message = SUMMARY.format(rounds=counted(s.history.completed, ROUNDS), label=label,
-                                 s_acc=s_acc, i_acc=i_acc, gap=100 * (i_acc - s_acc),
-                                 cosine=cosine, s_loc=np.nanmean(s.local_accuracy),
-                                 i_loc=np.nanmean(i.local_accuracy))
+            cosine = tr(COSINE, s=s_cos, i=i_cos)
+        message = tr(SUMMARY, rounds=counted(s.history.completed, ROUNDS), label=label,
+                     s_acc=s_acc, i_acc=i_acc, gap=100 * (i_acc - s_acc), cosine=cosine,
+                     s_loc=np.nanmean(s.local_accuracy), i_loc=np.nanmean(i.local_accuracy))
         return message, "info"
 
 
