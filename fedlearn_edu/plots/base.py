@@ -18,6 +18,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from ..core.history import History
+from ..i18n import tr
 from .redraw import Redrawer, is_widget_canvas
 
 __all__ = ["ConvergencePlot", "Redrawer", "is_widget_canvas", "new_figure", "plot_history"]
@@ -54,6 +55,9 @@ def new_figure(nrows: int = 1, ncols: int = 1, figsize=(8.0, 3.2), **kwargs):
 class ConvergencePlot:
     """Test accuracy (left) and loss (right) per round, with optional reference lines.
 
+    Its texts are in the language chosen when it is made (:func:`fedlearn_edu.i18n.tr`);
+    ``label`` is the accuracy curve's legend entry (default: "FedAvg", translated).
+
     Attributes:
         fig, ax_acc, ax_loss: the figure and its two axes.
         lines: ``{"test_accuracy", "test_loss", "train_loss"}`` -> ``Line2D``.
@@ -62,27 +66,28 @@ class ConvergencePlot:
             use it; every other change calls ``redraw.invalidate()``).
     """
 
-    def __init__(self, rounds: int = 30, *, figsize=(8.0, 3.2), label: str = "FedAvg"):
+    def __init__(self, rounds: int = 30, *, figsize=(8.0, 3.2), label: str | None = None):
+        label = tr("FedAvg") if label is None else label  # texts: read when the figure is made
         self.fig, (self.ax_acc, self.ax_loss) = new_figure(1, 2, figsize=figsize)
         a, b = self.ax_acc, self.ax_loss
         x = np.arange(1, rounds + 1)
         nan = np.full(rounds, np.nan)
         self.lines = {
             "test_accuracy": a.plot(x, nan, "-o", ms=3, color=ACC_COLOR, label=label)[0],
-            "test_loss": b.plot(x, nan, "-o", ms=3, color=LOSS_COLOR, label="test loss")[0],
+            "test_loss": b.plot(x, nan, "-o", ms=3, color=LOSS_COLOR, label=tr("test loss"))[0],
             "train_loss": b.plot(x, nan, "--", color=TRAIN_COLOR,
-                                 label="train objective")[0],
+                                 label=tr("train objective"))[0],
         }
         self.baseline_lines = {
             "accuracy": a.axhline(np.nan, ls=":", lw=2, color=BASE_COLOR,
-                                  label="centralised (sklearn)"),
+                                  label=tr("centralised (sklearn)")),
             "loss": b.axhline(np.nan, ls=":", lw=2, color=BASE_COLOR,
-                              label="centralised test loss"),
+                              label=tr("centralised test loss")),
         }
         for line in self.baseline_lines.values():
             line.set_visible(False)
-        a.set(xlabel="round", ylabel="test accuracy", title="Test accuracy")
-        b.set(xlabel="round", ylabel="cross-entropy", title="Loss")
+        a.set(xlabel=tr("round"), ylabel=tr("test accuracy"), title=tr("Test accuracy"))
+        b.set(xlabel=tr("round"), ylabel=tr("cross-entropy"), title=tr("Loss"))
         for ax in (a, b):
             ax.grid(alpha=0.3)
         self.fig.tight_layout()
@@ -152,6 +157,6 @@ def plot_history(history: History, ax=None, *, metric: str = "test_accuracy", la
         _, ax = new_figure(figsize=(5.0, 3.2))
     x = np.arange(1, history.rounds + 1)
     (line,) = ax.plot(x, getattr(history, metric), "-o", ms=3, label=label)
-    ax.set(xlabel="round", ylabel=metric.replace("_", " "))
+    ax.set(xlabel=tr("round"), ylabel=tr(metric.replace("_", " ")))  # "test accuracy", ...
     ax.grid(alpha=0.3)
     return line

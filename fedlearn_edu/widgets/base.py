@@ -17,6 +17,7 @@ from functools import lru_cache
 import ipywidgets as W
 from threadpoolctl import ThreadpoolController
 
+from ..i18n import tr
 from ..plots.base import Redrawer, is_widget_canvas
 from .canvas import CanvasMixin
 from .extremes import extreme_values
@@ -104,9 +105,9 @@ class Dashboard(TypedNotes, CanvasMixin):
         self.status = W.HTML(layout=W.Layout(min_height="1.6em"))
         self.status.add_class("fedlearn-status")  # CSS hooks for the browser test
         self.message, self.level = "", "info"
-        self.progress = W.IntProgress(value=0, min=0, max=1, description="progress",
+        self.progress = W.IntProgress(value=0, min=0, max=1, description=tr("progress"),
                                       layout=W.Layout(width="320px"))
-        self.reset_button = W.Button(description="Reset to defaults", icon="undo")
+        self.reset_button = W.Button(description=tr("Reset to defaults"), icon="undo")
         self.reset_button.on_click(lambda _: self.reset())
         self.fig = self.make_figure()
         # only the dashboard draws: pyplot's auto-redraw would ask the browser for a full
@@ -225,7 +226,7 @@ class Dashboard(TypedNotes, CanvasMixin):
         try:
             job = self.prepare(self.values())
         except (ValueError, TypeError) as e:
-            self.show_message(f"Setting not allowed: {e}", "error")
+            self.show_message(tr("Setting not allowed: {e}", e=e), "error")
             self.progress.value = 0
             return
         self._cancel = cancel = threading.Event()
@@ -262,7 +263,7 @@ class Dashboard(TypedNotes, CanvasMixin):
                 if text:
                     self._say(cancel, text, "info")
 
-            self._say(cancel, "computing…", "info")
+            self._say(cancel, tr("computing…"), "info")
             self._redraw.restart()  # the run's first frame goes out at once
             try:
                 with _threadpools().limit(limits=self.blas_threads):
@@ -270,10 +271,10 @@ class Dashboard(TypedNotes, CanvasMixin):
             except Cancelled:
                 return
             except (ValueError, TypeError) as e:
-                self._say(cancel, f"Setting not allowed: {e}", "error")
+                self._say(cancel, tr("Setting not allowed: {e}", e=e), "error")
                 return
             except Exception as e:  # a dashboard must never leave a traceback behind
-                self._say(cancel, f"{type(e).__name__}: {e}", "error")
+                self._say(cancel, tr("{kind}: {e}", kind=type(e).__name__, e=e), "error")
                 return
             finally:  # the last frame, unless the last one drawn already shows everything
                 if self.fig.stale:
@@ -283,7 +284,7 @@ class Dashboard(TypedNotes, CanvasMixin):
                 return
             self.result, self.runs = result, self.runs + 1
             if msg is None:
-                msg = ("done", "info")
+                msg = (tr("done"), "info")
             self._say(cancel, *(msg if isinstance(msg, tuple) else (msg, "info")))
 
     def _say(self, cancel: threading.Event, text: str, level: str) -> None:

@@ -17,8 +17,18 @@ from .. import article
 from ..core.baseline import centralised_baseline
 from ..core.config import FedConfig
 from ..core.history import History
+from ..i18n import get_language, tr
 from ..plots.base import ConvergencePlot, new_figure
 from .base import Dashboard
+
+
+def labelled(text: str, term: str) -> dict:
+    """A control's ``description`` and ``tooltip``, read when the dashboard is built: in
+    English the label is English and its Chinese term the tooltip (the browser may lack CJK
+    fonts); in Chinese the label is Chinese and the tooltip the English original (the word a
+    student meets in the papers)."""
+    return {"description": text, "tooltip": term} if get_language() == "en" else \
+        {"description": tr(text), "tooltip": text}
 
 
 class FedAvgDashboard(Dashboard):
@@ -42,6 +52,13 @@ class FedAvgDashboard(Dashboard):
 
     DATASETS = ("digits", "breast_cancer", "wine", "iris")
 
+    @staticmethod
+    def dataset_options() -> list[tuple[str, str]]:
+        """``(label, value)`` of each dataset: the name, or in Chinese what it holds."""
+        shown = {"digits": tr("digits"), "breast_cancer": tr("breast_cancer"),
+                 "wine": tr("wine"), "iris": tr("iris")}
+        return [(shown[d], d) for d in FedAvgDashboard.DATASETS]
+
     def __init__(self, base: FedConfig | None = None, *, dtype: str | None = "float32",
                  **kwargs):
         base = FedConfig() if base is None else base
@@ -53,24 +70,24 @@ class FedAvgDashboard(Dashboard):
     def make_controls(self) -> dict:
         b, style = self.base, {"description_width": "130px"}
         lay = W.Layout(width="420px")
-        # English labels (the browser may lack CJK fonts); the Chinese term is the tooltip
         return {
-            "dataset": W.Dropdown(options=self.DATASETS, value=b.dataset, description="dataset",
-                                  tooltip="数据集", style=style, layout=lay),
-            "num_clients": W.IntSlider(b.num_clients, min=1, max=200, description="clients",
-                                       tooltip="客户端数量 K", style=style, layout=lay),
-            "rounds": W.IntSlider(b.rounds, min=1, max=100, description="rounds",
-                                  tooltip="通信轮次", style=style, layout=lay),
+            "dataset": W.Dropdown(options=self.dataset_options(), value=b.dataset,
+                                  **labelled("dataset", "数据集"), style=style, layout=lay),
+            "num_clients": W.IntSlider(b.num_clients, min=1, max=200,
+                                       **labelled("clients", "客户端数量 K"), style=style,
+                                       layout=lay),
+            "rounds": W.IntSlider(b.rounds, min=1, max=100, **labelled("rounds", "通信轮次"),
+                                  style=style, layout=lay),
             "local_epochs": W.IntSlider(b.local_epochs, min=1, max=20,
-                                        description="local epochs E", tooltip="本地训练轮数",
+                                        **labelled("local epochs E", "本地训练轮数"),
                                         style=style, layout=lay),
             "lr": W.FloatLogSlider(b.lr, base=10, min=-3, max=1, step=0.1,
-                                   description="learning rate η", readout_format=".3g",
-                                   tooltip="学习率", style=style, layout=lay),
+                                   **labelled("learning rate η", "学习率"),
+                                   readout_format=".3g", style=style, layout=lay),
             "client_fraction": W.FloatSlider(b.client_fraction, min=0.05, max=1.0, step=0.05,
-                                             description="client fraction C",
-                                             tooltip="每轮参与的客户端比例", style=style,
-                                             layout=lay),
+                                             **labelled("client fraction C",
+                                                        "每轮参与的客户端比例"),
+                                             style=style, layout=lay),
         }
 
     def make_figure(self):
@@ -93,10 +110,10 @@ class FedAvgDashboard(Dashboard):
         from ..runner import simulate
 
         n, m = cfg.num_clients, cfg.clients_per_round
-        report(0, cfg.rounds, f"centralised baseline for {cfg.dataset}…")
+        report(0, cfg.rounds, tr("centralised baseline for {dataset}…", dataset=cfg.dataset))
         acc, loss = centralised_baseline(cfg.dataset, cfg.test_size)
-        report(0, cfg.rounds, "training 1 client…" if n == 1 else
-               f"training {n} clients, {m} per round…")
+        report(0, cfg.rounds, tr("training 1 client…") if n == 1 else
+               tr("training {n} clients, {m} per round…", n=n, m=m))
         self.plot.set_rounds(cfg.rounds)
         self.plot.set_baseline(acc, loss)  # shown with the first round (no frame before it)
 
@@ -111,15 +128,16 @@ class FedAvgDashboard(Dashboard):
         if cfg == self.prepare(self.defaults):
             self._default = hist
         if hist.diverged:
-            return hist, (f"Diverged: {hist.message}", "warning")
+            return hist, (tr("Diverged: {message}", message=hist.message), "warning")
         r, final = hist.completed, hist.final()["test_accuracy"]
         gap = 100 * (acc - final)
         if n == 1:
-            text = (f"1 client, round {r}: FedAvg test accuracy {final:.3f} vs centralised "
-                    f"{acc:.3f} (gap {gap:+.1f} points)")
+            text = tr("1 client, round {r}: FedAvg test accuracy {final:.3f} vs centralised "
+                      "{acc:.3f} (gap {gap:+.1f} points)", r=r, final=final, acc=acc, gap=gap)
         else:
-            text = (f"{n} clients ({m} per round), round {r}: FedAvg test accuracy "
-                    f"{final:.3f} vs centralised {acc:.3f} (gap {gap:+.1f} points)")
+            text = tr("{n} clients ({m} per round), round {r}: FedAvg test accuracy "
+                      "{final:.3f} vs centralised {acc:.3f} (gap {gap:+.1f} points)",
+                      n=n, m=m, r=r, final=final, acc=acc, gap=gap)
         return hist, (text, "info")
 
 
@@ -138,13 +156,14 @@ def article_run(v: dict, on_round=None) -> tuple[np.ndarray, tuple[str, str]]:
                                         seed=0)
             m = float(np.mean((test[0] @ w - test[1]) ** 2))
         if not np.isfinite(m) or m > 1e6:
-            return mse, (f"Diverged in round {r}: the test MSE became {m:.3g}; lower the "
-                         f"learning rate (lr={v['lr']:.3g})", "warning")
+            return mse, (tr("Diverged in round {r}: the test MSE became {m:.3g}; lower the "
+                            "learning rate (lr={lr:.3g})", r=r, m=m, lr=v["lr"]), "warning")
         mse[r - 1] = m
         if on_round is not None:
             on_round(r, mse)
-    text = (f"1 device, round {rounds}: test MSE {mse[-1]:.4f}" if n == 1 else
-            f"{n} devices, round {rounds}: test MSE {mse[-1]:.4f}")
+    text = (tr("1 device, round {rounds}: test MSE {mse:.4f}", rounds=rounds, mse=mse[-1])
+            if n == 1 else tr("{n} devices, round {rounds}: test MSE {mse:.4f}", n=n,
+                              rounds=rounds, mse=mse[-1]))
     return mse, (text, "info")
 
 
@@ -164,26 +183,29 @@ class ArticleFLDashboard(Dashboard):
     def make_controls(self) -> dict:
         style, lay = {"description_width": "150px"}, W.Layout(width="420px")
         return {
-            "num_devices": W.IntSlider(5, min=1, max=50, description="devices",
-                                       tooltip="设备数量", style=style, layout=lay),
-            "rounds": W.IntSlider(20, min=1, max=60, description="rounds",
-                                  tooltip="通信轮次", style=style, layout=lay),
-            "local_steps": W.IntSlider(5, min=1, max=30, description="local steps",
-                                       tooltip="本地梯度步数", style=style, layout=lay),
+            "num_devices": W.IntSlider(5, min=1, max=50, **labelled("devices", "设备数量"),
+                                       style=style, layout=lay),
+            "rounds": W.IntSlider(20, min=1, max=60, **labelled("rounds", "通信轮次"),
+                                  style=style, layout=lay),
+            "local_steps": W.IntSlider(5, min=1, max=30,
+                                       **labelled("local steps", "本地梯度步数"), style=style,
+                                       layout=lay),
             "lr": W.FloatLogSlider(0.2, base=10, min=-3, max=0, step=0.05,
-                                   description="learning rate η", readout_format=".3g",
-                                   tooltip="学习率", style=style, layout=lay),
-            "samples_per_device": W.IntSlider(100, min=2, max=500, description="samples/device",
-                                              tooltip="每个设备的样本数", style=style,
-                                              layout=lay),
+                                   **labelled("learning rate η", "学习率"),
+                                   readout_format=".3g", style=style, layout=lay),
+            "samples_per_device": W.IntSlider(100, min=2, max=500,
+                                              **labelled("samples/device", "每个设备的样本数"),
+                                              style=style, layout=lay),
         }
 
     def make_figure(self):
         fig, self.ax = new_figure(figsize=(6.0, 3.0))
         self.ax.set_ylim(0.005, 20.0)
-        (self.line,) = self.ax.semilogy([], [], "-o", ms=3, label="article.federated_train")
-        self.ax.axhline(0.01, ls=":", color="0.35", label="noise floor σ² = 0.01")
-        self.ax.set(xlabel="round", ylabel="test MSE", title="The article's FL loop, fixed")
+        (self.line,) = self.ax.semilogy([], [], "-o", ms=3,
+                                        label=tr("article.federated_train"))
+        self.ax.axhline(0.01, ls=":", color="0.35", label=tr("noise floor σ² = 0.01"))
+        self.ax.set(xlabel=tr("round"), ylabel=tr("test MSE"),
+                    title=tr("The article's FL loop, fixed"))
         self.ax.grid(alpha=0.3)
         self.ax.legend(loc="upper right", fontsize=8)
         fig.tight_layout()

@@ -8,8 +8,10 @@ import ipywidgets as W
 import numpy as np
 
 from ..core.config import FedConfig
+from ..i18n import tr
 from ..plots import ConvergencePlot
 from .base import Dashboard
+from .intro import labelled
 
 CLIENT_COUNTS = (100, 300, 1_000, 3_000, 10_000)
 MAX_CLIENT_UPDATES = 10_000  # local trainings per run (clients per round x rounds): ~10 s here
@@ -40,28 +42,29 @@ class ScaleDashboard(Dashboard):
         b, style, lay = self.base, {"description_width": "130px"}, W.Layout(width="420px")
         return {
             "num_clients": W.SelectionSlider(options=CLIENT_COUNTS, value=b.num_clients,
-                                             description="clients", tooltip="客户端数量 K",
+                                             **labelled("clients", "客户端数量 K"),
                                              continuous_update=False, style=style, layout=lay),
             "client_fraction": W.FloatLogSlider(b.client_fraction, base=10, min=-2, max=0,
-                                                step=0.5, description="client fraction C",
-                                                readout_format=".2g",
-                                                tooltip="每轮参与的客户端比例",
-                                                style=style, layout=lay),
-            "rounds": W.IntSlider(b.rounds, min=1, max=30, description="rounds",
-                                  tooltip="通信轮次", style=style, layout=lay),
+                                                step=0.5,
+                                                **labelled("client fraction C",
+                                                           "每轮参与的客户端比例"),
+                                                readout_format=".2g", style=style, layout=lay),
+            "rounds": W.IntSlider(b.rounds, min=1, max=30, **labelled("rounds", "通信轮次"),
+                                  style=style, layout=lay),
         }
 
     def make_figure(self):
-        self.plot = ConvergencePlot(self.base.rounds, label="FedAvg, synthetic users")
+        self.plot = ConvergencePlot(self.base.rounds, label=tr("FedAvg, synthetic users"))
         return self.plot.fig
 
     def prepare(self, values: dict) -> FedConfig:
         cfg = self.base.replace(**values)
         m, r = cfg.clients_per_round, cfg.rounds
         if m * r > MAX_CLIENT_UPDATES:
-            raise ValueError(f"{m} clients per round x {r} rounds = {m * r:,} local trainings; "
-                             f"this dashboard runs at most {MAX_CLIENT_UPDATES:,} per setting: "
-                             f"lower the client fraction or the rounds")
+            raise ValueError(tr("{m} clients per round x {r} rounds = {total:,} local "
+                                "trainings; this dashboard runs at most {most:,} per setting: "
+                                "lower the client fraction or the rounds", m=m, r=r,
+                                total=m * r, most=MAX_CLIENT_UPDATES))
         return cfg
 
     @property
@@ -89,12 +92,13 @@ class ScaleDashboard(Dashboard):
         return hist, per_round
 
     def compute(self, cfg: FedConfig, report):
-        report(0, cfg.rounds, f"generating {cfg.num_clients} users (once per size)…")
+        report(0, cfg.rounds, tr("generating {n} users (once per size)…", n=cfg.num_clients))
         self.plot.set_rounds(cfg.rounds)
 
         def on_round(rec, hist, seconds):
             self.plot.update(hist)
-            report(rec.round, cfg.rounds, f"round {rec.round}: {seconds:.2f} s")
+            report(rec.round, cfg.rounds, tr("round {r}: {seconds:.2f} s", r=rec.round,
+                                             seconds=seconds))
             self.redraw()
 
         hist, per_round = out = self._run_config(cfg, on_round)
@@ -103,7 +107,8 @@ class ScaleDashboard(Dashboard):
         if cfg == self.prepare(self.defaults):
             self._default = out
         if hist.diverged:
-            return out, (f"Diverged: {hist.message}", "warning")
-        return out, (f"{cfg.num_clients} clients, {cfg.clients_per_round} trained per round: "
-                     f"{per_round:.2f} s per round (median), test accuracy "
-                     f"{hist.final()['test_accuracy']:.3f}", "info")
+            return out, (tr("Diverged: {message}", message=hist.message), "warning")
+        return out, (tr("{n} clients, {m} trained per round: {seconds:.2f} s per round "
+                        "(median), test accuracy {acc:.3f}", n=cfg.num_clients,
+                        m=cfg.clients_per_round, seconds=per_round,
+                        acc=hist.final()["test_accuracy"]), "info")

@@ -12,4 +12,22 @@ ZH = {
     "loss": "损失",
     "train loss": "训练损失",
     "test loss": "测试损失",
+    # shared by several dashboards (widgets/base.py, plots/base.py's ConvergencePlot, and the
+    # controls of notebooks 00, 01: widgets/intro.py, widgets/scale.py)
+    "{kind}: {e}": "出错了（{kind}）：{e}",
+    "Diverged: {message}": "训练发散：{message}",
+    "FedAvg": "联邦平均（FedAvg）",
+    "Test accuracy": "测试准确率",
+    "Loss": "损失",
+    "cross-entropy": "交叉熵",
+    "train objective": "训练目标函数",
+    "centralised (sklearn)": "集中式训练（sklearn）",
+    "centralised test loss": "集中式训练的测试损失",
+    "clients": "客户端数量",
+    "rounds": "通信轮数",
+    "client fraction C": "客户端比例 C",
+    "local epochs E": "本地训练轮数 E",
+    "learning rate η": "学习率 η",
+    "seed": "随机种子",
+    "client": "客户端",
 }
