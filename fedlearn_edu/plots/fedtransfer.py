@@ -18,11 +18,24 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..i18n import tr
 from .base import new_figure
 
 GLOBAL_COLOR, PERSONAL_COLOR = "0.6", "tab:green"
 PRE_COLOR, SCRATCH_COLOR = "tab:blue", "tab:orange"
 GAIN_POS, GAIN_NEG = "tab:green", "tab:red"
+
+
+def source_name(name: str) -> str:
+    """A source task's name as shown (figure, table, status line), in the current language:
+    the shipped candidates of :func:`~fedlearn_edu.transfer.scenarios.source_candidates` and
+    the slider's ``slider source r=...``; the row keys in ``result["rows"]`` stay English."""
+    if name.startswith("slider source r="):
+        return tr("slider source r={r}", r=name.removeprefix("slider source r="))
+    return {"same task": tr("same task"), "30% label noise": tr("30% label noise"),
+            "mirrored digits": tr("mirrored digits"), "70% label noise": tr("70% label noise"),
+            "random labels": tr("random labels"),
+            "relabelled c->c+1": tr("relabelled c->c+1")}.get(name, name)
 
 
 class FedTransferPlot:
@@ -43,9 +56,9 @@ class FedTransferPlot:
             ax.remove()
         self.ax_c = self.fig.add_subplot(axes[1, 0].get_gridspec()[1, :])
         # (a) client bars
-        self.ax_a.set_title("(a) accuracy on each client's own test split", fontsize=10)
-        self.ax_a.set_xlabel("client")
-        self.ax_a.set_ylabel("test accuracy")
+        self.ax_a.set_title(tr("(a) accuracy on each client's own test split"), fontsize=10)
+        self.ax_a.set_xlabel(tr("client"))
+        self.ax_a.set_ylabel(tr("test accuracy"))
         self.ax_a.set_ylim(0, 1.22)
         self.ax_a.set_yticks(np.linspace(0, 1, 6))
         self.bars_global = self.bars_personal = None
@@ -58,21 +71,22 @@ class FedTransferPlot:
         }
         self._set_clients(num_clients)
         # (b) curves
-        self.ax_b.set_title("(b) FedAvg on the target clients", fontsize=10)
-        self.ax_b.set_xlabel("round")
-        self.ax_b.set_ylabel("mean client accuracy")
+        self.ax_b.set_title(tr("(b) FedAvg on the target clients"), fontsize=10)
+        self.ax_b.set_xlabel(tr("round"))
+        self.ax_b.set_ylabel(tr("mean client accuracy"))
         self.ax_b.set_ylim(0, 1.02)
         (self.line_pre,) = self.ax_b.plot([], [], "o-", ms=3, color=PRE_COLOR,
-                                          label="pretrained start")
+                                          label=tr("pretrained start"))
         (self.line_scratch,) = self.ax_b.plot([], [], "o-", ms=3, color=SCRATCH_COLOR,
-                                              label="scratch start")
-        self.target_line = self.ax_b.axhline(np.nan, color="0.3", ls=":", lw=1, label="target")
+                                              label=tr("scratch start"))
+        self.target_line = self.ax_b.axhline(np.nan, color="0.3", ls=":", lw=1,
+                                             label=tr("target"))
         self.ax_b.legend(loc="lower right", fontsize=8)
         self.set_rounds(rounds)
         # (c) ranking
-        self.ax_c.set_title("(c) candidate sources in the probe's order; bar = true gain; "
-                            "ranks by probe (P), LogME (L), true gain (T)", fontsize=9)
-        self.ax_c.set_xlabel("target test accuracy gain from fine-tuning (vs scratch)")
+        self.ax_c.set_title(tr("(c) candidate sources in the probe's order; bar = true gain; "
+                               "ranks by probe (P), LogME (L), true gain (T)"), fontsize=9)
+        self.ax_c.set_xlabel(tr("target test accuracy gain from fine-tuning (vs scratch)"))
         self.ax_c.axvline(0, color="0.3", lw=0.8)
         self.bars_gain = self.ax_c.barh(np.arange(num_sources), np.zeros(num_sources),
                                         color=GAIN_POS)
@@ -88,9 +102,9 @@ class FedTransferPlot:
                 bars.remove()
         x = np.arange(k)
         self.bars_global = self.ax_a.bar(x - 0.2, np.zeros(k), 0.4, color=GLOBAL_COLOR,
-                                         label="global model")
+                                         label=tr("global model"))
         self.bars_personal = self.ax_a.bar(x + 0.2, np.zeros(k), 0.4, color=PERSONAL_COLOR,
-                                           label="personalized")
+                                           label=tr("personalized"))
         self.ax_a.set_xticks(x, [str(i) for i in x], fontsize=7)
         self.ax_a.set_xlim(-0.6, k - 0.4)
         self.ax_a.legend(loc="upper center", ncols=2, fontsize=8)
@@ -99,9 +113,11 @@ class FedTransferPlot:
     def num_clients(self) -> int:
         return len(self.bars_global)
 
-    def update_clients(self, global_acc, personal_acc, method: str = "personalized",
+    def update_clients(self, global_acc, personal_acc, method: str | None = None,
                        intervals=None) -> None:
         """Bar heights = per-client accuracies ``(K,)``; dashed lines = their means.
+
+        ``method``: the legend entry of the personalized bars (``None``: "personalized").
 
         ``intervals``: ``((low, high) of global_acc, (low, high) of personal_acc)``, each
         ``(K,)``, drawn as vertical segments on the bars (``None``: none drawn).
@@ -120,7 +136,7 @@ class FedTransferPlot:
             bar.set_height(h)
         for bar, h in zip(self.bars_personal, personal_acc, strict=True):
             bar.set_height(h)
-        self.bars_personal.set_label(method)
+        self.bars_personal.set_label(tr("personalized") if method is None else method)
         self.mean_lines["global"].set_ydata([global_acc.mean()] * 2)
         self.mean_lines["personal"].set_ydata([personal_acc.mean()] * 2)
         self.ax_a.legend(loc="upper center", ncols=2, fontsize=8)
@@ -162,7 +178,8 @@ class FedTransferPlot:
             bar.set_color(GAIN_POS if row["gain"] >= 0 else GAIN_NEG)
             txt.set_position((max(row["gain"], 0) + 0.03 * span, i))
             txt.set_text(f"P{row['rank_probe']:g} L{row['rank_logme']:g} T{row['rank_gain']:g}")
-        self.ax_c.set_yticks(np.arange(len(rows)), [r["name"] for r in rows], fontsize=8)
+        self.ax_c.set_yticks(np.arange(len(rows)), [source_name(r["name"]) for r in rows],
+                             fontsize=8)
 
     def gain_widths(self) -> np.ndarray:
         return np.array([b.get_width() for b in self.bars_gain])

@@ -16,12 +16,19 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..i18n import tr
 from ..transfer.tasks import METHODS
 from .base import new_figure
 
-STYLE = {"scratch": dict(color="0.35", ls="--", label="target from scratch"),
-         "finetune": dict(color="tab:blue", ls="-", label="fine-tune from source"),
-         "joint": dict(color="tab:red", ls="-", label="joint α f + β g")}
+STYLE = {"scratch": dict(color="0.35", ls="--"),
+         "finetune": dict(color="tab:blue", ls="-"),
+         "joint": dict(color="tab:red", ls="-")}
+
+
+def method_labels() -> dict[str, str]:
+    """The legend entry of each method, in the current language (read when a figure is made)."""
+    return {"scratch": tr("target from scratch"), "finetune": tr("fine-tune from source"),
+            "joint": tr("joint α f + β g")}
 
 
 class TransferPlot:
@@ -46,28 +53,32 @@ class TransferPlot:
         self.image = a.imshow(np.zeros((2, 2)), origin="lower", extent=(0, 1, 0, 1),
                               aspect="auto", cmap="viridis", interpolation="bilinear")
         self.contours = None
-        self.path = a.plot([], [], "-", color="w", lw=1, alpha=0.8, label="GD path")[0]
+        self.path = a.plot([], [], "-", color="w", lw=1, alpha=0.8, label=tr("GD path"))[0]
         mk = dict(ls="none", ms=9, mec="k")
         self.markers = {
-            "source": a.plot([], [], "^", color="tab:blue", label="source optimum", **mk)[0],
-            "target": a.plot([], [], "X", color="tab:green", label="target truth", **mk)[0],
-            "closed_form": a.plot([], [], "*", color="gold", label="closed-form min", ms=15,
+            "source": a.plot([], [], "^", color="tab:blue", label=tr("source optimum"), **mk)[0],
+            "target": a.plot([], [], "X", color="tab:green", label=tr("target truth"), **mk)[0],
+            "closed_form": a.plot([], [], "*", color="gold", label=tr("closed-form min"), ms=15,
                                   ls="none", mec="k")[0],
-            "gd": a.plot([], [], "o", color="tab:red", label="GD end", ms=6, ls="none",
+            "gd": a.plot([], [], "o", color="tab:red", label=tr("GD end"), ms=6, ls="none",
                          mec="k")[0],
         }
-        a.set(xlabel="coefficient w₀", ylabel="coefficient w₁", title="α f + β g (2-D slice)")
+        a.set(xlabel=tr("coefficient w₀"), ylabel=tr("coefficient w₁"),
+              title=tr("α f + β g (2-D slice)"))
         a.legend(loc="upper left", fontsize=7, framealpha=0.7)
-        self.step_lines = {m: self.ax_steps.plot([], [], **STYLE[m])[0] for m in METHODS}
+        labels = method_labels()
+        self.step_lines = {m: self.ax_steps.plot([], [], label=labels[m], **STYLE[m])[0]
+                           for m in METHODS}
         self.closed_line = self.ax_steps.axhline(np.nan, color="gold", ls=":", lw=2,
-                                                 label="closed-form joint")
-        self.ax_steps.set(xlabel="gradient step", ylabel="target test MSE", yscale="log",
-                          title="Training on the target")
-        self.n_lines = {m: self.ax_n.plot([], [], marker="o", ms=3, **STYLE[m])[0]
+                                                 label=tr("closed-form joint"))
+        self.ax_steps.set(xlabel=tr("gradient step"), ylabel=tr("target test MSE"), yscale="log",
+                          title=tr("Training on the target"))
+        self.n_lines = {m: self.ax_n.plot([], [], marker="o", ms=3, label=labels[m],
+                                          **STYLE[m])[0]
                         for m in METHODS}
         self.n_marker = self.ax_n.axvline(np.nan, color="k", lw=0.8, ls=":")
-        self.ax_n.set(xlabel="target examples", ylabel="target test MSE", xscale="log",
-                      yscale="log", title="Error vs target data")
+        self.ax_n.set(xlabel=tr("target examples"), ylabel=tr("target test MSE"),
+                      xscale="log", yscale="log", title=tr("Error vs target data"))
         for ax in (self.ax_steps, self.ax_n):
             ax.grid(alpha=0.3, which="both")
         self.ax_steps.legend(fontsize=7, loc="upper right")

@@ -14,7 +14,8 @@ import ipywidgets as W
 import numpy as np
 
 from ..core.models import Model
-from ..plots.fedtransfer import FedTransferPlot
+from ..i18n import tr
+from ..plots.fedtransfer import FedTransferPlot, source_name
 from ..transfer.evaluation import client_intervals, worst_client
 from ..transfer.mlp import MLP
 from ..transfer.personalization import METHODS, personalize, pretrained_vs_scratch, rounds_to_reach
@@ -26,6 +27,13 @@ __all__ = ["FedTransferDashboard"]
 
 MIN_CLIENT_SIZE = 12  # examples per client (>= 2 needed to split into train/test)
 MAX_CLIENTS = 50  # digits_scenario's limit; 50 clients x 40 rounds run in ~2 s
+
+
+def method_names() -> dict[str, str]:
+    """The personalization methods' short names (status line, legend), in the current
+    language; in English the method keys themselves."""
+    return {"global": tr("global"), "local": tr("local"), "finetune": tr("finetune"),
+            "fedper": tr("fedper"), "ditto": tr("ditto")}
 
 
 class FedTransferDashboard(Dashboard):
@@ -56,28 +64,29 @@ class FedTransferDashboard(Dashboard):
         style, lay = {"description_width": "170px"}, W.Layout(width="430px")
         return {
             "alpha": W.FloatLogSlider(0.1, base=10, min=-2, max=2, step=0.1,
-                                      description="Dirichlet α (skew)", readout_format=".3g",
-                                      style=style, layout=lay),
+                                      description=tr("Dirichlet α (skew)"),
+                                      readout_format=".3g", style=style, layout=lay),
             "num_clients": W.IntSlider(10, min=2, max=MAX_CLIENTS,
-                                       description="clients (客户端)",
+                                       description=tr("clients (客户端)"),
                                        style=style, layout=lay),
-            "method": W.Dropdown(options=[("fine-tune (微调)", "finetune"),
-                                          ("FedPer (shared body)", "fedper"),
-                                          ("Ditto (λ pull)", "ditto"),
-                                          ("local only (本地)", "local"),
-                                          ("global only", "global")],
-                                 value="finetune", description="personalization (个性化)",
+            "method": W.Dropdown(options=[(tr("fine-tune (微调)"), "finetune"),
+                                          (tr("FedPer (shared body)"), "fedper"),
+                                          (tr("Ditto (λ pull)"), "ditto"),
+                                          (tr("local only (本地)"), "local"),
+                                          (tr("global only"), "global")],
+                                 value="finetune", description=tr("personalization (个性化)"),
                                  style=style, layout=lay),
-            "finetune_steps": W.IntSlider(10, min=0, max=100, description="fine-tune steps k",
+            "finetune_steps": W.IntSlider(10, min=0, max=100,
+                                          description=tr("fine-tune steps k"),
                                           style=style, layout=lay),
             "lam": W.FloatLogSlider(0.5, base=10, min=-3, max=2, step=0.1,
-                                    description="Ditto λ", readout_format=".3g",
+                                    description=tr("Ditto λ"), readout_format=".3g",
                                     style=style, layout=lay),
             "relatedness": W.FloatSlider(1.0, min=0.0, max=1.0, step=0.05,
-                                         description="source relatedness r", style=style,
+                                         description=tr("source relatedness r"), style=style,
                                          layout=lay),
-            "rounds": W.IntSlider(15, min=2, max=40, description="rounds (轮数)", style=style,
-                                  layout=lay),
+            "rounds": W.IntSlider(15, min=2, max=40, description=tr("rounds (轮数)"),
+                                  style=style, layout=lay),
         }
 
     def make_figure(self):
@@ -92,13 +101,14 @@ class FedTransferDashboard(Dashboard):
     def prepare(self, values: dict) -> dict:
         v = dict(values)
         if v["method"] not in METHODS:
-            raise ValueError(f"method must be one of {METHODS}, got {v['method']!r}")
+            raise ValueError(tr("method must be one of {methods}, got {method!r}",
+                                methods=METHODS, method=v["method"]))
         pool = self._pool_size()
         if v["num_clients"] * MIN_CLIENT_SIZE > pool:
-            raise ValueError(
-                f"num_clients={v['num_clients']} is too many: each client needs >= "
-                f"{MIN_CLIENT_SIZE} of the {pool} client-pool examples, so at most "
-                f"{pool // MIN_CLIENT_SIZE} clients")
+            raise ValueError(tr(
+                "num_clients={n} is too many: each client needs >= {size} of the {pool} "
+                "client-pool examples, so at most {most} clients", n=v["num_clients"],
+                size=MIN_CLIENT_SIZE, pool=pool, most=pool // MIN_CLIENT_SIZE))
         return v
 
     def _pool_size(self) -> int:
@@ -116,10 +126,10 @@ class FedTransferDashboard(Dashboard):
 
     def compute(self, v: dict, report):
         seed, R = self.seed, v["rounds"]
-        report(0, 4, "building clients…")
+        report(0, 4, tr("building clients…"))
         Xs, ys, clients = self._cached(("clients", v["alpha"], v["num_clients"]), lambda: (
             digits_scenario(v["num_clients"], v["alpha"], min_size=MIN_CLIENT_SIZE, seed=seed)))
-        report(1, 4, f"personalization: {v['method']}…")
+        report(1, 4, tr("personalization: {method}…", method=method_names()[v["method"]]))
         pers = self._cached(
             ("pers", v["alpha"], v["num_clients"], v["method"], v["finetune_steps"], v["lam"],
              R), lambda: personalize(v["method"], self.mlp, clients, rounds=R,
@@ -127,10 +137,11 @@ class FedTransferDashboard(Dashboard):
                                      seed=seed))
         n_test = np.array([len(c.y_test) for c in clients])
         intervals = {k: client_intervals(pers[f"{k}_acc"], n_test) for k in ("global", "personal")}
-        self.plot.update_clients(pers["global_acc"], pers["personal_acc"], v["method"],
+        self.plot.update_clients(pers["global_acc"], pers["personal_acc"],
+                                 method_names()[v["method"]],
                                  (intervals["global"], intervals["personal"]))
         self.redraw()
-        report(2, 4, "pretrained vs scratch start…")
+        report(2, 4, tr("pretrained vs scratch start…"))
         curves = self._cached(
             ("curves", v["alpha"], v["num_clients"], v["relatedness"], R),
             lambda: pretrained_vs_scratch(self.glm, (Xs, relabel(ys, v["relatedness"], 10, seed)),
@@ -138,7 +149,7 @@ class FedTransferDashboard(Dashboard):
         self.plot.update_curves(curves["pretrained"]["mean"], curves["scratch"]["mean"],
                                 self.TARGET_ACC)
         self.redraw()
-        report(3, 4, "ranking source tasks…")
+        report(3, 4, tr("ranking source tasks…"))
         rows = self._ranking(v["relatedness"], Xs, ys)
         self.plot.update_ranking(rows)
         report(4, 4)
@@ -168,37 +179,45 @@ class FedTransferDashboard(Dashboard):
 
     @staticmethod
     def _table_html(rows, rho, rho_fx) -> str:
-        head = ("<tr><th>source task (源任务)</th><th>probe score</th><th>LogME</th>"
-                "<th>true gain (fine-tune)</th><th>gain (frozen features)</th></tr>")
+        head = "".join(f"<th>{html.escape(t)}</th>" for t in (
+            tr("source task (源任务)"), tr("probe score"), "LogME", tr("true gain (fine-tune)"),
+            tr("gain (frozen features)")))
         body = "".join(
-            f"<tr><td>{html.escape(r['name'])}</td><td>{r['probe']:.3f}</td>"
+            f"<tr><td>{html.escape(source_name(r['name']))}</td><td>{r['probe']:.3f}</td>"
             f"<td>{r['logme']:.3f}</td><td style='color:{'red' if r['gain'] < 0 else 'green'}'>"
             f"{r['gain']:+.3f}</td><td>{r['gain_fx']:+.3f}</td></tr>" for r in rows)
-        return (f"<table style='font-size:12px'>{head}{body}</table>"
-                f"<p style='font-size:12px'>Spearman(probe, fine-tune gain) = {rho:.2f}; "
-                f"Spearman(LogME, frozen-feature gain) = {rho_fx:.2f}</p>")
+        note = tr("Spearman(probe, fine-tune gain) = {rho:.2f}; Spearman(LogME, frozen-feature "
+                  "gain) = {rho_fx:.2f}", rho=rho, rho_fx=rho_fx)
+        return (f"<table style='font-size:12px'><tr>{head}</tr>{body}</table>"
+                f"<p style='font-size:12px'>{html.escape(note)}</p>")
 
     def _summary(self, v, pers, worst, curves, rows, rho):
-        """The status line: independent statements (each one whole f-string) joined by " | "."""
+        """The status line: independent statements (each one whole sentence, translated by
+        tr() with its fields) joined by " | "."""
         g, p = pers["global_acc"], pers["personal_acc"]
         r_pre = rounds_to_reach(curves["pretrained"]["mean"], self.TARGET_ACC)
         r_scr = rounds_to_reach(curves["scratch"]["mean"], self.TARGET_ACC)
-        fmt = lambda r: "never" if r is None else f"round {r}"  # noqa: E731
+        fmt = lambda r: tr("never") if r is None else tr("round {r}", r=r)  # noqa: E731
         wg, wp = worst["global"], worst["personal"]
         parts = [
-            f"{v['method']}: mean client accuracy {g.mean():.3f} → {p.mean():.3f} "
-            f"({100 * (p.mean() - g.mean()):+.1f} points)",
-            f"worst client {wg['acc']:.2f} [95% CI {wg['low']:.2f}–{wg['high']:.2f}, "
-            f"n = {wg['n_test']}] → {wp['acc']:.2f} [{wp['low']:.2f}–{wp['high']:.2f}, "
-            f"n = {wp['n_test']}]",
-            f"{self.TARGET_ACC:.0%} reached: pretrained {fmt(r_pre)}, scratch {fmt(r_scr)}",
-            f"top-ranked source: {rows[0]['name']} (Spearman {rho:.2f})",
+            tr("{method}: mean client accuracy {g:.3f} → {p:.3f} ({gain:+.1f} points)",
+               method=method_names()[v["method"]], g=g.mean(), p=p.mean(),
+               gain=100 * (p.mean() - g.mean())),
+            tr("worst client {g_acc:.2f} [95% CI {g_low:.2f}–{g_high:.2f}, n = {g_n}] → "
+               "{p_acc:.2f} [{p_low:.2f}–{p_high:.2f}, n = {p_n}]",
+               g_acc=wg["acc"], g_low=wg["low"], g_high=wg["high"], g_n=wg["n_test"],
+               p_acc=wp["acc"], p_low=wp["low"], p_high=wp["high"], p_n=wp["n_test"]),
+            tr("{target:.0%} reached: pretrained {pre}, scratch {scratch}",
+               target=self.TARGET_ACC, pre=fmt(r_pre), scratch=fmt(r_scr)),
+            tr("top-ranked source: {name} (Spearman {rho:.2f})",
+               name=source_name(rows[0]["name"]), rho=rho),
         ]
         pre_end = curves["pretrained"]["mean"][-1]
         scr_end = curves["scratch"]["mean"][-1]
         level = "info"
         if pre_end < scr_end - 0.01:
-            parts.append(f"negative transfer (负迁移): the r={v['relatedness']:.2f} source "
-                         f"leaves FedAvg {100 * (scr_end - pre_end):.1f} points behind scratch")
+            parts.append(tr("negative transfer (负迁移): the r={r:.2f} source leaves FedAvg "
+                            "{gap:.1f} points behind scratch", r=v["relatedness"],
+                            gap=100 * (scr_end - pre_end)))
             level = "warning"
         return " | ".join(parts), level

@@ -12,6 +12,7 @@ import ipywidgets as W
 import numpy as np
 
 from .._validation import check_choice, check_int
+from ..i18n import tr
 from ..plots.transfer import TransferPlot
 from ..transfer.joint import check_weights
 from ..transfer.tasks import (
@@ -26,11 +27,23 @@ from .base import Dashboard
 __all__ = ["TransferDashboard", "VERDICTS", "verdict"]
 
 MARGIN = 0.1  # a method "helps" / "hurts" when its error is 10% below / above scratch's
+# The English texts (also the keys of their Chinese ones in i18n/texts/transfer.py); the status
+# line shows tr(VERDICTS[key]), so it follows the language chosen before the run.
 VERDICTS = {
     "helps": "transfer helps",
     "hurts": "negative transfer (负迁移): the source hurts",
     "even": "no clear gain: the target data alone do as well",
 }
+
+
+def relation_names() -> dict[str, str]:
+    """How each source relation is shown (dropdown, status line), in the current language."""
+    return {"related": tr("related"), "unrelated": tr("unrelated"), "opposite": tr("opposite")}
+
+
+def method_names() -> dict[str, str]:
+    """How each method is named in the status line's "best: ...", in the current language."""
+    return {"scratch": tr("scratch"), "finetune": tr("finetune"), "joint": tr("joint")}
 
 
 def verdict(errors: dict) -> str:
@@ -67,17 +80,20 @@ class TransferDashboard(Dashboard):
     def make_controls(self) -> dict:
         style, lay = {"description_width": "170px"}, W.Layout(width="430px")
         fs = dict(min=0.0, max=5.0, step=0.05, readout_format=".2f", style=style, layout=lay)
+        names = relation_names()
         return {
-            "alpha": W.FloatSlider(1.0, description="α (source weight)", **fs),
-            "beta": W.FloatSlider(1.0, description="β (target weight)", **fs),
-            "n_target": W.IntSlider(5, min=1, max=200, description="target examples",
+            "alpha": W.FloatSlider(1.0, description=tr("α (source weight)"), **fs),
+            "beta": W.FloatSlider(1.0, description=tr("β (target weight)"), **fs),
+            "n_target": W.IntSlider(5, min=1, max=200, description=tr("target examples"),
                                     style=style, layout=lay),
-            "relation": W.Dropdown(options=RELATIONS, value="related",
-                                   description="source task (源任务)", style=style, layout=lay),
+            "relation": W.Dropdown(options=[(names[r], r) for r in RELATIONS], value="related",
+                                   description=tr("source task (源任务)"), style=style,
+                                   layout=lay),
             "steps": W.IntSlider(200, min=10, max=self.MAX_STEPS, step=10,
-                                 description="GD steps",
+                                 description=tr("GD steps"),
                                  style=style, layout=lay),
-            "seed": W.IntSlider(0, min=0, max=9, description="seed", style=style, layout=lay),
+            "seed": W.IntSlider(0, min=0, max=9, description=tr("seed"), style=style,
+                                layout=lay),
         }
 
     def make_figure(self):
@@ -94,7 +110,7 @@ class TransferDashboard(Dashboard):
 
     def compute(self, v: dict, report):
         total = 2 + len(self.NS)
-        report(0, total, "training from scratch, fine-tuning, joint…")
+        report(0, total, tr("training from scratch, fine-tuning, joint…"))
         tasks = article_tasks(v["n_target"], v["relation"], v["seed"])
         res = compare_methods(tasks, v["alpha"], v["beta"], v["steps"], curves=True)
         self.plot.set_step_curves(res["curves"], res["closed_form_error"])
@@ -126,7 +142,12 @@ class TransferDashboard(Dashboard):
         res["verdict"] = verdict(e)
         if v == self.defaults:
             self.default_result = res
-        return res, (f"target examples: {v['n_target']}, source: {v['relation']} | target "
-                     f"test MSE scratch {e['scratch']:.3g}, fine-tune {e['finetune']:.3g}, "
-                     f"joint {e['joint']:.3g} (closed form {res['closed_form_error']:.3g}); "
-                     f"best: {best} — {VERDICTS[res['verdict']]}", "info")
+        # one whole sentence, translated when the message is made (i18n/texts/transfer.py)
+        message = tr("target examples: {n_target}, source: {relation} | target test MSE "
+                     "scratch {scratch:.3g}, fine-tune {finetune:.3g}, joint {joint:.3g} "
+                     "(closed form {closed:.3g}); best: {best} — {verdict}",
+                     n_target=v["n_target"], relation=relation_names()[v["relation"]],
+                     scratch=e["scratch"], finetune=e["finetune"], joint=e["joint"],
+                     closed=res["closed_form_error"], best=method_names()[best],
+                     verdict=tr(VERDICTS[res["verdict"]]))
+        return res, (message, "info")
