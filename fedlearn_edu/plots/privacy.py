@@ -11,9 +11,16 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.ticker import MaxNLocator
 
+from ..i18n import get_language, tr
 from .base import new_figure
 
 DP_COLOR, REF_COLOR, EPS_COLOR, BD_COLOR = "tab:blue", "0.45", "tab:purple", "tab:red"
+
+
+def _formula(tex: str, plain: str) -> str:
+    """``tex`` (mathtext) in English, ``plain`` Unicode in Chinese: matplotlib draws every
+    character of a text containing ``$`` with its math fonts, which have no CJK glyphs."""
+    return tex if get_language() == "en" else plain
 
 
 def plot_inversion(originals, recovered, titles=None, *, shape=(8, 8), figsize=None):
@@ -34,8 +41,8 @@ def plot_inversion(originals, recovered, titles=None, *, shape=(8, 8), figsize=N
             ax.set_xticks([])
             ax.set_yticks([])
         axes[0, j].set_title(titles[j] if titles else f"#{j}", fontsize=9)
-    axes[0, 0].set_ylabel("original", fontsize=9)
-    axes[1, 0].set_ylabel("from gradient", fontsize=9)
+    axes[0, 0].set_ylabel(tr("original"), fontsize=9)
+    axes[1, 0].set_ylabel(tr("from gradient"), fontsize=9)
     fig.tight_layout()
     return fig, axes
 
@@ -72,7 +79,8 @@ class _RoundPlot:
         self.lines[name].set_data(np.arange(1, self.rounds + 1), v)
 
 
-# What epsilon means in practice: the tiers of Ponomareva et al. 2023 ("How to DP-fy ML")
+# What epsilon means in practice: the tiers of Ponomareva et al. 2023 ("How to DP-fy ML");
+# each band's name is drawn as tr(name) (Chinese texts in i18n/texts/privacy.py)
 EPS_TIERS = ((1.0, "ε ≤ 1: strong", "tab:green"), (10.0, "1–10: common in deployments", "gold"),
              (np.inf, "ε > 10: weak", "tab:red"))
 
@@ -90,31 +98,32 @@ class DPPlot(_RoundPlot):
     def __init__(self, rounds: int = 30, clients_range=(10, 300)):
         super().__init__(rounds, figsize=(9.4, 3.3), ncols=3)
         a, b, c = self.axes
-        self._line(a, "accuracy", color=DP_COLOR, lw=2, label="DP-FedAvg")
-        self._line(a, "reference", color=REF_COLOR, ls="--", label="FedAvg (no DP)")
-        a.set(ylim=(0, 1), xlabel="round", ylabel="test accuracy", title="utility")
+        self._line(a, "accuracy", color=DP_COLOR, lw=2, label=tr("DP-FedAvg"))
+        self._line(a, "reference", color=REF_COLOR, ls="--", label=tr("FedAvg (no DP)"))
+        a.set(ylim=(0, 1), xlabel=tr("round"), ylabel=tr("test accuracy"), title=tr("utility"))
         a.legend(loc="lower right", fontsize=8)
         low = 0.05
         for high, name, color in EPS_TIERS:
             b.axhspan(low, min(high, 500), color=color, alpha=0.12, lw=0)
-            b.text(0.98, low * 1.15, name, fontsize=7, transform=b.get_yaxis_transform(),
+            b.text(0.98, low * 1.15, tr(name), fontsize=7, transform=b.get_yaxis_transform(),
                    ha="right", va="bottom", color="0.3")
             low = high
-        self._line(b, "epsilon", color=EPS_COLOR, lw=2, marker=".", label="epsilon")
-        b.set(yscale="log", ylim=(0.05, 500), xlabel="round",
-              ylabel=r"$\varepsilon$ spent", title="privacy loss")
+        self._line(b, "epsilon", color=EPS_COLOR, lw=2, marker=".", label=tr("epsilon"))
+        b.set(yscale="log", ylim=(0.05, 500), xlabel=tr("round"),
+              ylabel=tr(r"$\varepsilon$ spent"), title=tr("privacy loss"))
         self.clients = np.geomspace(*clients_range, 40)
         (self.noise_curve,) = c.plot(self.clients, np.full(40, np.nan), color=DP_COLOR,
-                                     label=r"$\sigma S/(qN)$")
+                                     label=tr(r"$\sigma S/(qN)$"))
         self.noise_marks = {
             "closed_form": c.plot([], [], "o", color=DP_COLOR, ms=7, mfc="none",
-                                  label="this run")[0],
-            "measured": c.plot([], [], "x", color="k", ms=6, label="measured")[0]}
+                                  label=tr("this run"))[0],
+            "measured": c.plot([], [], "x", color="k", ms=6, label=tr("measured"))[0]}
         self.signal_line = c.axhline(np.nan, color=REF_COLOR, ls=":",
-                                     label=r"$S/\sqrt{p}$ (update)")
+                                     label=tr("{formula} (update)",
+                                              formula=_formula(r"$S/\sqrt{p}$", "S/√p")))
         c.set(xscale="log", yscale="log", xlim=(clients_range[0] / 1.2, clients_range[1] * 1.2),
-              ylim=(1e-4, 1.0), xlabel="clients N", ylabel="noise std per coordinate",
-              title="noise on the average update")
+              ylim=(1e-4, 1.0), xlabel=tr("clients N"), ylabel=tr("noise std per coordinate"),
+              title=tr("noise on the average update"))
         c.legend(loc="lower left", fontsize=7)
         self.set_rounds(rounds)
 
@@ -149,14 +158,15 @@ class AttackPlot(_RoundPlot):
     def __init__(self, rounds: int = 20):
         super().__init__(rounds)
         a, b = self.ax_left, self.ax_right
-        self._line(a, "accuracy", color=DP_COLOR, lw=2, label="under attack")
-        self._line(a, "reference", color=REF_COLOR, ls="--", label="no attack, mean")
-        a.set(ylim=(0, 1), xlabel="round", ylabel="test accuracy", title="clean accuracy")
+        self._line(a, "accuracy", color=DP_COLOR, lw=2, label=tr("under attack"))
+        self._line(a, "reference", color=REF_COLOR, ls="--", label=tr("no attack, mean"))
+        a.set(ylim=(0, 1), xlabel=tr("round"), ylabel=tr("test accuracy"),
+              title=tr("clean accuracy"))
         a.legend(loc="lower right", fontsize=8)
-        self._line(b, "backdoor", color=BD_COLOR, lw=2, label="backdoor success")
-        self._line(b, "backdoor_ref", color=REF_COLOR, ls="--", label="no attack")
-        b.set(ylim=(0, 1), xlabel="round", ylabel="triggered digits -> target",
-              title="backdoor success rate")
+        self._line(b, "backdoor", color=BD_COLOR, lw=2, label=tr("backdoor success"))
+        self._line(b, "backdoor_ref", color=REF_COLOR, ls="--", label=tr("no attack"))
+        b.set(ylim=(0, 1), xlabel=tr("round"), ylabel=tr("triggered digits -> target"),
+              title=tr("backdoor success rate"))
         b.legend(loc="upper left", fontsize=8)
         self.set_rounds(rounds)
 
@@ -179,22 +189,28 @@ class SecAggPlot:
 
     LABELS = ("in the clear\n(same encoding,\nsame clients)", "SecAgg\nupload", "SecAgg\ndownload")
 
+    @classmethod
+    def labels(cls) -> list[str]:
+        """The traffic panel's bar names in the current language (read when a figure is made)."""
+        return [tr(label) for label in cls.LABELS]
+
     def __init__(self, coords: int = 40):
         self.coords = coords
         self.fig, (self.ax_sum, self.ax_bytes) = new_figure(1, 2, figsize=(9.0, 3.2),
                                                             layout="constrained")
         x = np.arange(coords)
-        self.plain = self.ax_sum.bar(x, np.zeros(coords), color="0.75", label="plain sum")
+        self.plain = self.ax_sum.bar(x, np.zeros(coords), color="0.75", label=tr("plain sum"))
         (self.secure,) = self.ax_sum.plot(x, np.zeros(coords), "o", ms=3, color="tab:green",
-                                          label="secure sum")
-        self.ax_sum.set(xlabel="parameter", ylabel="sum of survivors' updates",
-                        title="exact-sum check")
+                                          label=tr("secure sum"))
+        self.ax_sum.set(xlabel=tr("parameter"), ylabel=tr("sum of survivors' updates"),
+                        title=tr("exact-sum check"))
         self.ax_sum.legend(fontsize=8, loc="upper right")
-        self.vectors = self.ax_bytes.bar(self.LABELS, [0, 0, 0], color="0.6",
-                                         label="update vectors")
-        self.extra = self.ax_bytes.bar(self.LABELS, [0, 0, 0], bottom=[0, 0, 0],
-                                       color="tab:olive", label="keys, shares, ids")
-        self.ax_bytes.set(ylabel="kilobytes", title="traffic of one round")
+        names = self.labels()
+        self.vectors = self.ax_bytes.bar(names, [0, 0, 0], color="0.6",
+                                         label=tr("update vectors"))
+        self.extra = self.ax_bytes.bar(names, [0, 0, 0], bottom=[0, 0, 0],
+                                       color="tab:olive", label=tr("keys, shares, ids"))
+        self.ax_bytes.set(ylabel=tr("kilobytes"), title=tr("traffic of one round"))
         self.ax_bytes.tick_params(axis="x", labelsize=8)
         self.ax_bytes.legend(fontsize=8, loc="upper left")
 

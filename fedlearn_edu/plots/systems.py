@@ -15,6 +15,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from ..core.history import History
+from ..i18n import tr
 from ..systems.timeline import DROPPED, LATE, OFFLINE, PARTIAL, Timeline
 from .base import new_figure
 
@@ -35,10 +36,11 @@ class TimePlot:
     def __init__(self, ax, series=("sync", "chosen"), styles=None):
         self.ax = ax
         styles = styles or {}
-        self.lines = {name: ax.plot([], [], styles.get(name, "-o"), ms=3, label=name)[0]
+        # texts are read when the figure is made (tr: the language chosen before)
+        self.lines = {name: ax.plot([], [], styles.get(name, "-o"), ms=3, label=tr(name))[0]
                       for name in series}
-        ax.set(xlabel="simulated time (s)", ylabel="test accuracy",
-               title="Accuracy vs simulated time")
+        ax.set(xlabel=tr("simulated time (s)"), ylabel=tr("test accuracy"),
+               title=tr("Accuracy vs simulated time"))
         ax.grid(alpha=0.3)
         ax.legend(loc="lower right", fontsize=8)
 
@@ -72,18 +74,18 @@ class GanttPlot:
         self.ax = ax
         self.collections = {}
         for name, color in PHASE_COLORS.items():
-            pc = PolyCollection([], facecolors=color, edgecolors="none", label=name,
+            pc = PolyCollection([], facecolors=color, edgecolors="none", label=tr(name),
                                 zorder=1 if name == "idle" else 2)
             self.collections[name] = ax.add_collection(pc)
         self.marks = {
             "failed": ax.plot([], [], "x", color="tab:red", ms=8, mew=2,
-                              label="late / crashed")[0],
-            "offline": ax.plot([], [], "o", color="0.5", ms=5, label="offline")[0],
+                              label=tr("late / crashed"))[0],
+            "offline": ax.plot([], [], "o", color="0.5", ms=5, label=tr("offline"))[0],
         }
-        self.deadline_line = ax.axvline(0, color="tab:red", ls="--", lw=1, label="deadline")
+        self.deadline_line = ax.axvline(0, color="tab:red", ls="--", lw=1, label=tr("deadline"))
         self.deadline_line.set_visible(False)
-        ax.set(xlabel="simulated time in the round (s)", ylabel="client",
-               title="Who waits for whom (one round)")
+        ax.set(xlabel=tr("simulated time in the round (s)"), ylabel=tr("client"),
+               title=tr("Who waits for whom (one round)"))
         if legend:
             ax.legend(*self.legend_entries(), loc="upper center", bbox_to_anchor=(0.5, -0.22),
                       fontsize=7, ncols=4, frameon=False)
@@ -91,11 +93,11 @@ class GanttPlot:
     def legend_entries(self) -> tuple[list, list[str]]:
         """``(handles, labels)`` of every phase and mark, drawn even when absent from the
         current round (e.g. for one legend under several Gantt charts: ``fig.legend``)."""
-        handles = [Patch(color=c, label=name) for name, c in PHASE_COLORS.items()]
+        handles = [Patch(color=c, label=tr(name)) for name, c in PHASE_COLORS.items()]
         handles += [Line2D([], [], ls="none", marker=m.get_marker(), color=m.get_color(),
                            ms=m.get_markersize(), mew=m.get_markeredgewidth(),
                            label=m.get_label()) for m in self.marks.values()]
-        handles.append(Line2D([], [], color="tab:red", ls="--", lw=1, label="deadline"))
+        handles.append(Line2D([], [], color="tab:red", ls="--", lw=1, label=tr("deadline")))
         return handles, [h.get_label() for h in handles]
 
     def update(self, timeline: Timeline, r: int, *, deadline: float = np.inf,
@@ -137,10 +139,10 @@ class GanttPlot:
         left = min(0.0, float(start.min())) if len(y) else 0.0  # async jobs start earlier
         self.ax.set_xlim(left, left + 1.05 * (right - left))
         self.ax.set_ylim(-0.7, len(clients) - 0.3)
-        self.ax.set_title(f"Who waits for whom (round {r})" if show_idle
-                          else f"Jobs that arrived in update batch {r}")
-        self.ax.set_xlabel("simulated time in the round (s)" if show_idle
-                           else "simulated time since the previous batch (s)")
+        self.ax.set_title(tr("Who waits for whom (round {r})", r=r) if show_idle
+                          else tr("Jobs that arrived in update batch {r}", r=r))
+        self.ax.set_xlabel(tr("simulated time in the round (s)") if show_idle
+                           else tr("simulated time since the previous batch (s)"))
         return parts
 
 
@@ -149,10 +151,10 @@ class BytesPlot:
 
     def __init__(self, ax, series=("no compression", "compressed")):
         self.ax = ax
-        self.lines = {name: ax.plot([], [], "-o", ms=3, label=name)[0] for name in series}
+        self.lines = {name: ax.plot([], [], "-o", ms=3, label=tr(name))[0] for name in series}
         ax.set_xscale("log")
-        ax.set(xlabel="bytes uploaded (cumulative)", ylabel="test accuracy",
-               title="Communication cost")
+        ax.set(xlabel=tr("bytes uploaded (cumulative)"), ylabel=tr("test accuracy"),
+               title=tr("Communication cost"))
         ax.grid(alpha=0.3, which="both")
         ax.legend(loc="lower right", fontsize=8)
 

@@ -17,6 +17,7 @@ import numpy as np
 
 from ..core.config import FedConfig
 from ..core.federation import Federation
+from ..i18n import tr
 from ..plots.privacy import AttackPlot, DPPlot
 from ..privacy.attacks import ATTACK_NAMES, backdoor_success_rate, num_attackers
 from ..privacy.config import AttackConfig, DPConfig
@@ -31,7 +32,8 @@ __all__ = ["DPDashboard", "AttackDashboard", "SecAggDashboard"]
 STYLE = {"description_width": "170px"}
 LAYOUT = W.Layout(width="430px")
 FPR = 0.05  # false-positive rate of the membership test the DP status line bounds
-# One whole message per tier of epsilon (Ponomareva et al. 2023), so each translates whole.
+# One whole message per tier of epsilon (Ponomareva et al. 2023), so each translates whole:
+# the status line shows tr(message, **fields) (Chinese texts in i18n/texts/privacy.py).
 EPS_MESSAGES = (
     (1.0, "(ε = {eps:.2f}, δ = {delta:g})-DP for each client after round {rounds}: strong "
           "privacy (ε ≤ 1). A test of 'was this client in?' that wrongly accuses {fpr:.0%} of "
@@ -46,6 +48,25 @@ EPS_MESSAGES = (
                "to {tpr:.0%} of members caught at {fpr:.0%} false positives). Accuracy "
                "{acc:.3f} vs {ref:.3f} without DP."),
 )
+NO_GUARANTEE = ("σ = 0: clipping only, no privacy guarantee (ε = ∞); accuracy {acc:.3f} vs "
+                "{ref:.3f} without DP")
+DIVERGED = "Diverged: {message}"
+ATTACK_SUMMARY = ("attackers: {k} of {n} clients ({kind}); defence {defence}: accuracy {acc:.3f} "
+                  "(clean {clean:.3f}), backdoor success {rate:.2f}")
+ATTACK_DIVERGED = "the model diverged (NaN/inf) in round {r}"
+
+
+def attack_names() -> dict[str, str]:
+    """How each attack is shown (dropdown, status line), in the current language."""
+    return {"none": tr("none"), "sign_flip": tr("sign_flip"), "scale": tr("scale"),
+            "gaussian": tr("gaussian"), "nonfinite": tr("nonfinite"),
+            "label_flip": tr("label_flip"), "backdoor": tr("backdoor")}
+
+
+def defence_names() -> dict[str, str]:
+    """How each aggregator is shown (dropdown, status line), in the current language."""
+    return {"mean": tr("mean"), "median": tr("median"), "trimmed_mean": tr("trimmed_mean"),
+            "krum": tr("krum"), "multi_krum": tr("multi_krum"), "norm_clip": tr("norm_clip")}
 
 
 @lru_cache(maxsize=32)
@@ -118,18 +139,21 @@ class DPDashboard(KeepsDefault, Dashboard):
         b, dp = self.base, self.base.dp
         return {
             "dp_noise_multiplier": W.FloatSlider(dp.noise_multiplier, min=0.0, max=3.0,
-                                                 step=0.1, description="noise multiplier σ",
+                                                 step=0.1,
+                                                 description=tr("noise multiplier σ"),
                                                  style=STYLE, layout=LAYOUT),
             "dp_clip_norm": W.FloatLogSlider(dp.clip_norm, base=10, min=-2, max=1, step=0.1,
-                                             description="clip norm S", readout_format=".3g",
+                                             description=tr("clip norm S"),
+                                             readout_format=".3g",
                                              style=STYLE, layout=LAYOUT),
             "client_fraction": W.FloatSlider(b.client_fraction, min=0.02, max=1.0, step=0.02,
-                                             description="sampling rate q", style=STYLE,
+                                             description=tr("sampling rate q"), style=STYLE,
                                              layout=LAYOUT),
             "num_clients": W.IntSlider(b.num_clients, min=self.CLIENTS[0],
-                                       max=self.CLIENTS[1], step=10, description="clients N",
+                                       max=self.CLIENTS[1], step=10,
+                                       description=tr("clients N"),
                                        style=STYLE, layout=LAYOUT),
-            "rounds": W.IntSlider(b.rounds, min=1, max=60, description="rounds",
+            "rounds": W.IntSlider(b.rounds, min=1, max=60, description=tr("rounds"),
                                   style=STYLE, layout=LAYOUT),
         }
 
@@ -152,7 +176,7 @@ class DPDashboard(KeepsDefault, Dashboard):
         self.noise = noise = dp_noise(cfg, self.plot.clients)
         self.plot.update_noise(noise["curve"], cfg.num_clients, noise["closed_form"],
                                noise["measured"], noise["signal"])
-        report(0, cfg.rounds, "reference run without DP…")
+        report(0, cfg.rounds, tr("reference run without DP…"))
         self.plot.update([], [], reference=_clean_run(ref_cfg)[0])
         self.redraw(force=True)
 
@@ -165,17 +189,16 @@ class DPDashboard(KeepsDefault, Dashboard):
         self.plot.update(hist.test_accuracy, hist.epsilon)
         self._keep(cfg, hist)
         if hist.diverged:
-            return hist, (f"Diverged: {hist.message}", "warning")
+            return hist, (tr(DIVERGED, message=hist.message), "warning")
         acc, eps = hist.final()["test_accuracy"], hist.final()["epsilon"]
         ref = _clean_run(ref_cfg)[0][-1]
         if not np.isfinite(eps):
-            return hist, (f"σ = 0: clipping only, no privacy guarantee (ε = ∞); accuracy "
-                          f"{acc:.3f} vs {ref:.3f} without DP", "warning")
+            return hist, (tr(NO_GUARANTEE, acc=acc, ref=ref), "warning")
         delta = cfg.dp.delta
         tpr = min(1.0, math.exp(min(eps, 700.0)) * FPR + delta)
         text = next(msg for top, msg in EPS_MESSAGES if eps <= top)
-        return hist, (text.format(eps=eps, delta=delta, rounds=cfg.rounds, fpr=FPR, tpr=tpr,
-                                  acc=acc, ref=ref), "info")
+        return hist, (tr(text, eps=eps, delta=delta, rounds=cfg.rounds, fpr=FPR, tpr=tpr,
+                         acc=acc, ref=ref), "info")
 
 
 class AttackDashboard(KeepsDefault, Dashboard):
@@ -200,17 +223,21 @@ class AttackDashboard(KeepsDefault, Dashboard):
         b = self.base
         attack = b.attack or AttackConfig(fraction=0.0)
         kind = b.attack.kind if b.attack else "none"
+        attacks, defences = attack_names(), defence_names()
         return {
             "attacker_fraction": W.FloatSlider(attack.fraction, min=0.0, max=0.5, step=0.1,
-                                               description="attacker fraction", style=STYLE,
-                                               layout=LAYOUT),
-            "attack": W.Dropdown(options=ATTACK_NAMES, value=kind,
-                                 description="attack (投毒攻击)", style=STYLE, layout=LAYOUT),
-            "aggregator": W.Dropdown(options=self.DEFENCES, value=b.aggregator,
-                                     description="defence (aggregator)", style=STYLE,
+                                               description=tr("attacker fraction"),
+                                               style=STYLE, layout=LAYOUT),
+            "attack": W.Dropdown(options=[(attacks.get(a, a), a) for a in ATTACK_NAMES],
+                                 value=kind,
+                                 description=tr("attack (投毒攻击)"), style=STYLE,
+                                 layout=LAYOUT),
+            "aggregator": W.Dropdown(options=[(defences.get(d, d), d) for d in self.DEFENCES],
+                                     value=b.aggregator,
+                                     description=tr("defence (aggregator)"), style=STYLE,
                                      layout=LAYOUT),
-            "rounds": W.IntSlider(b.rounds, min=1, max=60, description="rounds", style=STYLE,
-                                  layout=LAYOUT),
+            "rounds": W.IntSlider(b.rounds, min=1, max=60, description=tr("rounds"),
+                                  style=STYLE, layout=LAYOUT),
         }
 
     def make_figure(self):
@@ -233,7 +260,7 @@ class AttackDashboard(KeepsDefault, Dashboard):
     def compute(self, cfg: FedConfig, report):
         clean = cfg.replace(attack=None, aggregator="mean", aggregator_f=0)
         self.plot.set_rounds(cfg.rounds)
-        report(0, cfg.rounds, "clean reference run…")
+        report(0, cfg.rounds, tr("clean reference run…"))
         ref_acc, ref_bd = _clean_run(clean)
         self.plot.update([], [], reference=ref_acc, backdoor_ref=ref_bd)
         self.redraw(force=True)
@@ -246,11 +273,11 @@ class AttackDashboard(KeepsDefault, Dashboard):
         result = _attack_run(cfg, on_round)
         self._keep(cfg, result)
         if result["diverged"] is not None:
-            return result, (f"the model diverged (NaN/inf) in round {result['diverged']}",
-                            "warning")
+            return result, (tr(ATTACK_DIVERGED, r=result["diverged"]), "warning")
         kind = "none" if cfg.attack is None else cfg.attack.kind
         k = 0 if cfg.attack is None else num_attackers(cfg.num_clients, cfg.attack.fraction)
         acc, rate = result["accuracy"][-1], result["backdoor"][-1]
-        return result, (f"attackers: {k} of {cfg.num_clients} clients ({kind}); defence "
-                        f"{cfg.aggregator}: accuracy {acc:.3f} (clean {ref_acc[-1]:.3f}), "
-                        f"backdoor success {rate:.2f}", "info")
+        return result, (tr(ATTACK_SUMMARY, k=k, n=cfg.num_clients,
+                           kind=attack_names().get(kind, kind),
+                           defence=defence_names().get(cfg.aggregator, cfg.aggregator),
+                           acc=acc, clean=ref_acc[-1], rate=rate), "info")

@@ -8,6 +8,7 @@ import numpy as np
 
 from ..core.config import FedConfig
 from ..core.federation import Federation
+from ..i18n import tr
 from ..plots.privacy import SecAggPlot
 from ..privacy.secagg import SecAggError, fixed_point_sum, secure_sum
 from .base import Dashboard
@@ -17,6 +18,12 @@ __all__ = ["SecAggDashboard"]
 
 STYLE = {"description_width": "170px"}
 LAYOUT = W.Layout(width="430px")
+# Whole sentences, translated by tr(TEMPLATE, **fields) when the message is made (Chinese texts
+# in i18n/texts/privacy.py); the protocol's own error {e} stays English.
+SUMMARY = ("dropped: {d} of {n} clients (t = {t}); secure sum == plain sum: {exact} (max float "
+           "error {err:.1e}). Upload {up:.1f} KB = masked vectors {vec:.1f} KB (as large as "
+           "sending them in the clear) + keys and shares {keys:.1f} KB; download {down:.1f} KB")
+REFUSED = "Protocol refused: {gone} of {n} clients dropped out. {e}"
 
 
 def _dropouts(job: dict) -> list[int]:
@@ -55,14 +62,14 @@ class SecAggDashboard(KeepsDefault, Dashboard):
 
     def make_controls(self) -> dict:
         return {
-            "num_clients": W.IntSlider(10, min=3, max=30, description="clients n", style=STYLE,
-                                       layout=LAYOUT),
-            "threshold": W.IntSlider(6, min=2, max=30, description="threshold t", style=STYLE,
-                                     layout=LAYOUT),
+            "num_clients": W.IntSlider(10, min=3, max=30, description=tr("clients n"),
+                                       style=STYLE, layout=LAYOUT),
+            "threshold": W.IntSlider(6, min=2, max=30, description=tr("threshold t"),
+                                     style=STYLE, layout=LAYOUT),
             "dropout": W.FloatSlider(0.2, min=0.0, max=0.9, step=0.05,
-                                     description="dropout fraction", style=STYLE,
+                                     description=tr("dropout fraction"), style=STYLE,
                                      layout=LAYOUT),
-            "seed": W.IntSlider(0, min=0, max=20, description="seed", style=STYLE,
+            "seed": W.IntSlider(0, min=0, max=20, description=tr("seed"), style=STYLE,
                                 layout=LAYOUT),
         }
 
@@ -73,21 +80,20 @@ class SecAggDashboard(KeepsDefault, Dashboard):
     def prepare(self, values: dict) -> dict:
         n, t = values["num_clients"], values["threshold"]
         if t > n:
-            raise ValueError(f"threshold t must be <= clients n, got t={t} > n={n}")
+            raise ValueError(tr("threshold t must be <= clients n, got t={t} > n={n}", t=t, n=n))
         return dict(values)
 
     def run_quietly(self, job: dict) -> dict:
         return _secagg_round(job, self.dtype)
 
     def compute(self, job: dict, report):
-        report(0, 2, "one FedAvg round of local training, then the protocol…")
+        report(0, 2, tr("one FedAvg round of local training, then the protocol…"))
         try:
             out = _secagg_round(job, self.dtype)
         except SecAggError as e:  # the protocol's own refusal: shown, not a crash
             self.plot.clear()
             gone = len(_dropouts(job))
-            return None, (f"Protocol refused: {gone} of {job['num_clients']} clients dropped "
-                          f"out. {e}", "warning")
+            return None, (tr(REFUSED, gone=gone, n=job["num_clients"], e=e), "warning")
         res = out["secagg"]
         self._keep(job, out)
         keys_up = res.bytes_up - res.clear_bytes_up
@@ -95,9 +101,8 @@ class SecAggDashboard(KeepsDefault, Dashboard):
                          keys_up, res.bytes_down)
         report(2, 2)
         err = np.abs(res.total - out["float_sum"]).max()
-        return out, (f"dropped: {len(out['dropped'])} of {job['num_clients']} clients "
-                     f"(t = {job['threshold']}); secure sum == plain sum: {out['exact']} (max "
-                     f"float error {err:.1e}). Upload {res.bytes_up / 1024:.1f} KB = masked "
-                     f"vectors {res.clear_bytes_up / 1024:.1f} KB (as large as sending them in "
-                     f"the clear) + keys and shares {keys_up / 1024:.1f} KB; download "
-                     f"{res.bytes_down / 1024:.1f} KB", "info")
+        exact = tr("True") if out["exact"] else tr("False")
+        return out, (tr(SUMMARY, d=len(out["dropped"]), n=job["num_clients"], t=job["threshold"],
+                        exact=exact, err=err, up=res.bytes_up / 1024,
+                        vec=res.clear_bytes_up / 1024, keys=keys_up / 1024,
+                        down=res.bytes_down / 1024), "info")
