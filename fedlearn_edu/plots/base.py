@@ -26,8 +26,9 @@ __all__ = ["ConvergencePlot", "Redrawer", "is_widget_canvas", "new_figure", "plo
 ACC_COLOR, LOSS_COLOR, TRAIN_COLOR, BASE_COLOR = "tab:blue", "tab:red", "tab:orange", "0.35"
 
 
-MAX_FIGURE_WIDTH_IN = 9.4  # 940 px at 100 dpi: fits JupyterLab's notebook column on a
-# 1366-px laptop screen (968 px) and the book's page; wider figures were cut off, unscrollable
+MAX_FIGURE_WIDTH_IN = 9.2  # 920 px at 100 dpi: JupyterLab's output cell on a 1366-px laptop
+# screen with the file browser open is 934 px and an ipympl figure adds 4 px each side
+# (measured in Chromium, tests/test_browser_layout.py); 9.4 in was cut off by 10 px, unscrollable
 
 
 def new_figure(nrows: int = 1, ncols: int = 1, figsize=(8.0, 3.2), **kwargs):

@@ -9,7 +9,7 @@
     (red bars: negative transfer, 负迁移), text = the ranks by probe / LogME / true gain.
 
 (a) and (b) share the top row, (c) has the bottom row to itself (its source names need the
-width): the figure is 9.4 in wide, the notebook column's width.
+width): the figure is 9.2 in wide, the notebook column's width.
 
 Only matplotlib here; :mod:`fedlearn_edu.widgets.fedtransfer` wires it to sliders.
 """
@@ -48,7 +48,7 @@ class FedTransferPlot:
     """
 
     def __init__(self, num_clients: int = 10, rounds: int = 15, num_sources: int = 7):
-        self.fig, axes = new_figure(2, 2, figsize=(9.4, 6.0), layout="constrained",
+        self.fig, axes = new_figure(2, 2, figsize=(9.2, 6.0), layout="constrained",
                                     gridspec_kw={"width_ratios": [1.3, 1.0],
                                                  "height_ratios": [1.0, 0.9]})
         self.ax_a, self.ax_b = axes[0]

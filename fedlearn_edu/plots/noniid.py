@@ -1,6 +1,6 @@
 """Matplotlib figure of notebook 02 (non-IID data): drawn once, then updated in place.
 
-:class:`NonIIDPlot` has four panels in a 2 x 2 grid (9.4 in wide: it fits the notebook column):
+:class:`NonIIDPlot` has four panels in a 2 x 2 grid (9.2 in wide: it fits the notebook column):
 
 1. the label histogram of every client (stacked bars: one colour per class),
 2. test accuracy per round of the skewed run and of the IID reference run,
@@ -39,7 +39,7 @@ class NonIIDPlot:
     """
 
     def __init__(self, rounds: int = 15, num_clients: int = 20, n_classes: int = 10,
-                 *, figsize=(9.4, 5.6)):
+                 *, figsize=(9.2, 5.6)):
         self.fig, axes = new_figure(2, 2, figsize=figsize, layout="constrained")
         (self.ax_hist, self.ax_acc), (self.ax_cos, self.ax_local) = axes
         self.n_classes = n_classes

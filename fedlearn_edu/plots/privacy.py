@@ -96,7 +96,7 @@ class DPPlot(_RoundPlot):
     """
 
     def __init__(self, rounds: int = 30, clients_range=(10, 300)):
-        super().__init__(rounds, figsize=(9.4, 3.3), ncols=3)
+        super().__init__(rounds, figsize=(9.2, 3.3), ncols=3)
         a, b, c = self.axes
         self._line(a, "accuracy", color=DP_COLOR, lw=2, label=tr("DP-FedAvg"))
         self._line(a, "reference", color=REF_COLOR, ls="--", label=tr("FedAvg (no DP)"))

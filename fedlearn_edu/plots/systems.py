@@ -174,7 +174,7 @@ class BytesPlot:
 class SystemsFigure:
     """The dashboard figure: time plot, Gantt chart and bytes plot side by side."""
 
-    def __init__(self, figsize=(9.4, 3.9)):
+    def __init__(self, figsize=(9.2, 3.9)):
         self.fig, (a, b, c) = new_figure(1, 3, figsize=figsize, layout="constrained")
         self.time = TimePlot(a)
         self.gantt = GanttPlot(b)

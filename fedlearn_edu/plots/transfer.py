@@ -44,9 +44,9 @@ class TransferPlot:
         n_marker: vertical line at the current target size.
     """
 
-    def __init__(self, *, figsize=(9.4, 3.4)):
+    def __init__(self, *, figsize=(9.2, 3.4)):
         # constrained layout re-fits the panels on every draw: tick labels that change with
-        # the data (log axes) are never clipped, and the figure stays <= 9.4 in wide
+        # the data (log axes) are never clipped, and the figure stays <= 9.2 in wide
         self.fig, (self.ax_land, self.ax_steps, self.ax_n) = new_figure(
             1, 3, figsize=figsize, layout="constrained")
         a = self.ax_land
