@@ -3,7 +3,8 @@ replaced by each bad value: it must succeed with a finite result or refuse with 
 ``ValueError``/``TypeError`` naming the parameter; never hang, never mutate its inputs.
 
 "Public" = the names each engine room exports (``__all__`` of ``core``, ``article``,
-``privacy``, ``systems``, ``transfer``) plus ``runner``'s functions. The valid calls live in
+``privacy``, ``systems``, ``transfer``, ``apps``) plus ``runner``'s functions. The valid calls
+live in
 ``tests/fuzz_specs/<room>.py``; a public name without a spec fails the coverage test.
 Hypothesis then draws further numeric values (any float, huge integers, arrays with NaN/inf
 of any small shape) for the same parameters.
@@ -30,7 +31,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-ROOMS = ("core", "article", "privacy", "systems", "transfer")
+ROOMS = ("core", "article", "privacy", "systems", "transfer", "apps")
 RUNNER = ("make_server", "records", "simulate", "SystemsRun", "run_systems")
 # Public names that are not called with arguments from outside, with the reason.
 NOT_CALLED = {

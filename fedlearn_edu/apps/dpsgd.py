@@ -24,16 +24,18 @@ from functools import lru_cache
 
 import numpy as np
 
-from .._validation import Instance, Int, Real, Seed, validated
+from .._validation import DivergenceError, Instance, Int, Real, Seed, validated
 from ..core.models import Model
 from ..privacy.accountant import epsilon as dp_epsilon
 from .loaders import AppData
-from .silos import score_all
+from .silos import check_fits, score_all
 
 SIGMA_MAX = 1e3  # beyond this the noise drowns any model: the target eps is out of reach
 
 
-@validated(target_epsilon=Real(0.01, 1e3), q=Real(0.0, 1.0, low_open=True),
+# q below 1e-9 (one record in a billion per step) takes the accountant into denormal numbers,
+# where each of the bisection's evaluations takes seconds
+@validated(target_epsilon=Real(0.01, 1e3), q=Real(1e-9, 1.0),
            steps=Int(1, 10**5), delta=Real(0.0, 0.1, low_open=True))
 def noise_for_epsilon(target_epsilon: float, q: float, steps: int, delta: float) -> float:
     """The smallest noise multiplier ``sigma`` (to 1 %) with which ``steps`` sampled-Gaussian
@@ -92,7 +94,11 @@ def dp_federated(app: AppData, model: Model, target_epsilon: float, *, rounds: i
     """
     if model.kind != "logistic":
         raise ValueError(f"dp_federated trains a logistic model, got {model.kind!r}")
+    if lr * model.l2 >= 2.0:
+        raise ValueError(f"lr * model.l2 must be below 2 (each step multiplies the weights by "
+                         f"1 - lr * l2), got lr={lr}, l2={model.l2}")
     d = app.data
+    check_fits(model, d.X_train, d.y_train, "app.data.X_train", "app.data.y_train")
     rngs = [np.random.default_rng(s) for s in np.random.SeedSequence([seed, 21]).spawn(
         app.num_clients)]
     steps = rounds * local_steps
@@ -110,5 +116,8 @@ def dp_federated(app: AppData, model: Model, target_epsilon: float, *, rounds: i
                               clip=clip, sigma=s, lr=lr, rng=r)
                  for u, q, s, r in zip(d.users, qs, sigmas, rngs)]
         w = (sizes / sizes.sum()) @ np.stack(local)  # sizes are public here (cross-silo)
+    if not np.isfinite(w).all():
+        raise DivergenceError(f"DP-SGD diverged (NaN/inf weights) with lr={lr}, clip={clip}; "
+                              f"use a smaller lr")
     return {"w": w, "scores": score_all(model, [w] * app.num_clients, app), "sigmas": sigmas,
             "epsilons": spent, "q": qs}

@@ -21,13 +21,14 @@ from functools import lru_cache
 
 import numpy as np
 
-from .._validation import Choice, Int, Real, Seed, Sequence, validated
+from .._validation import Array, Choice, Instance, Int, Real, Seed, Sequence, validated
 from ..core.dataset import Dataset
 from ..core.partitions import PARTITION_NAMES, partition
 from ..transfer.scenarios import hospital_clients
 
 APPS_EXTRA = 'pip install "fedlearn_edu[apps]"'
 TEST_FRACTION = Real(0.05, 0.6)
+TEXT = Instance(str)
 
 
 @dataclass(frozen=True)
@@ -49,13 +50,23 @@ class AppData:
     source: str
 
     def __post_init__(self):
-        users = self.data.users
-        if users is None or len(users) != len(self.test_users) or len(self.names) != len(users):
-            raise ValueError("AppData needs data.users, test_users and names with one entry "
-                             "per client")
-        if len(self.feature_names) != self.data.n_features:
-            raise ValueError(f"feature_names must name the {self.data.n_features} columns, "
-                             f"got {len(self.feature_names)}")
+        data = Instance(Dataset).check("data", self.data)
+        if data.users is None:
+            raise ValueError("data must have users (one index array into X_train per client), "
+                             "got data.users=None")
+        n = len(data.users)
+        rows = Array(ndim=1, kind="int", low=0, high=len(data.y_test) - 1)
+        fields = {"test_users": Sequence(rows, 1), "names": Sequence(TEXT, 1),
+                  "feature_names": Sequence(TEXT, 1)}
+        for name, rule in fields.items():
+            object.__setattr__(self, name, tuple(rule.check(name, getattr(self, name))))
+        for name, want, what in (("test_users", n, "client (one per data.users entry)"),
+                                 ("names", n, "client (one per data.users entry)"),
+                                 ("feature_names", data.n_features, "column of data.X_train")):
+            if len(getattr(self, name)) != want:
+                raise ValueError(f"{name} must hold one entry per {what}: {want}, got "
+                                 f"{len(getattr(self, name))}")
+        TEXT.check("source", self.source)
 
     @property
     def num_clients(self) -> int:

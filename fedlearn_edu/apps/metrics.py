@@ -60,6 +60,20 @@ def precision(y_true, y_pred) -> float:
 
 @validated(y_true=Array(ndim=1), y_pred=Array(ndim=1))
 def rmse(y_true, y_pred) -> float:
-    """Root mean squared error ``sqrt(mean((y_true - y_pred)^2))``."""
+    """Root mean squared error ``sqrt(mean((y_true - y_pred)^2))``.
+
+    Raises:
+        ValueError: also when the RMSE itself exceeds float64 (entries near 1e308).
+    """
     _same_length(y_true, y_pred, ("y_true", "y_pred"))
-    return float(np.sqrt(np.mean((y_true - y_pred) ** 2)))
+    with np.errstate(over="ignore"):
+        out = float(np.sqrt(np.mean((y_true - y_pred) ** 2)))
+        if np.isfinite(out):
+            return out
+        # the squares overflowed: the same RMSE from errors scaled into [-2, 2]
+        s = max(np.abs(y_true).max(), np.abs(y_pred).max())
+        out = float(s * np.sqrt(np.mean((y_true / s - y_pred / s) ** 2)))
+    if not np.isfinite(out):
+        raise ValueError(f"the RMSE of y_true and y_pred exceeds float64 (entries up to {s:.3g} "
+                         f"with opposite signs); rescale them")
+    return out

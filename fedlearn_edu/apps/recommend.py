@@ -24,7 +24,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import Array, Choice, Func, Instance, Int, Maybe, Real, Seed, validated
+from .._validation import (
+    Array,
+    Choice,
+    DivergenceError,
+    Func,
+    Instance,
+    Int,
+    Maybe,
+    Real,
+    Seed,
+    check_array,
+    validated,
+)
 from ..core.dataset import Dataset
 from .loaders import AppData, _rdataset, split_groups
 from .metrics import rmse
@@ -62,8 +74,47 @@ def _ids(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return X[:, 0].astype(int), X[:, 1].astype(int)
 
 
+class MFModel:
+    """A rule: a model dict of :func:`federated_mf` / :func:`centralised_mf` (keys ``mu``,
+    ``U: (n_users, k)``, ``a: (n_users,)``, ``V: (n_items, k)``, ``c: (n_items,)``)."""
+
+    def check(self, name, value):
+        if not isinstance(value, dict):
+            raise TypeError(f"{name} must be a dict from federated_mf/centralised_mf, got "
+                            f"{repr(value)[:60]} ({type(value).__name__})")
+        missing = {"mu", "U", "a", "V", "c"} - set(value)
+        if missing:
+            raise ValueError(f"{name} must be a dict from federated_mf/centralised_mf (keys mu, "
+                             f"U, a, V, c), missing {sorted(missing)}")
+        Real().check(f"{name}['mu']", value["mu"])
+        U = check_array(f"{name}['U']", value["U"], ndim=2)
+        V = check_array(f"{name}['V']", value["V"], ndim=2)
+        check_array(f"{name}['a']", value["a"], ndim=1, length=len(U), like="row of U")
+        check_array(f"{name}['c']", value["c"], ndim=1, length=len(V), like="row of V")
+        if U.shape[1] != V.shape[1]:
+            raise ValueError(f"{name}['U'] and {name}['V'] must have the same number of factors, "
+                             f"got shapes {U.shape} and {V.shape}")
+        return value
+
+
+@validated(model=MFModel(), X=Array(ndim=2, kind="int", low=0, min_len=0))
 def predict(model: dict, X: np.ndarray) -> np.ndarray:
-    """Predicted ratings ``(n,)`` for ``(user, movie)`` rows ``X: (n, 2)``."""
+    """Predicted ratings ``(n,)`` for ``(user, movie)`` rows ``X: (n, 2)`` of ids."""
+    if X.shape[1] != 2:
+        raise ValueError(f"X must have two columns (user id, movie id), got shape {X.shape}")
+    for col, key, what in ((0, "U", "user"), (1, "V", "movie")):
+        if len(X) and X[:, col].max() >= len(model[key]):
+            raise ValueError(f"X[:, {col}] must hold {what} ids below {len(model[key])} (the rows "
+                             f"of model[{key!r}]), got {X[:, col].max()}")
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = _predict(model, X)
+    if not np.isfinite(out).all():
+        raise ValueError("the predictions overflow float64: the entries of model are too large")
+    return out
+
+
+def _predict(model: dict, X: np.ndarray) -> np.ndarray:
+    """:func:`predict` without the checks (the training loops call it every round)."""
     u, i = _ids(X)
     return (model["mu"] + model["a"][u] + model["c"][i]
             + np.einsum("nk,nk->n", model["U"][u], model["V"][i]))
@@ -103,7 +154,7 @@ def user_update(V: np.ndarray, c: np.ndarray, mu: float, i: np.ndarray, r: np.nd
 def item_gradients(model: dict, u: np.ndarray, i: np.ndarray, r: np.ndarray, n_items: int):
     """The gradient of the pooled squared errors with respect to ``(V, c)``:
     ``(n_items, k)`` and ``(n_items,)`` (the sum of what every user sends)."""
-    e = -2.0 * (r - predict(model, np.column_stack([u, i])))
+    e = -2.0 * (r - _predict(model, np.column_stack([u, i])))
     U = model["U"][u]
     G = np.stack([np.bincount(i, weights=e * U[:, j], minlength=n_items)
                   for j in range(U.shape[1])], axis=1)
@@ -117,11 +168,19 @@ def _init(n_users: int, n_items: int, k: int, mu: float, seed: int) -> dict:
 
 
 def _sizes(app: AppData) -> tuple[int, int]:
-    X = np.concatenate([app.data.X_train, app.data.X_test])
+    """``(n_users, n_items)`` of a ratings table; refuses an ``app`` that is not one."""
+    d = app.data
+    X = np.concatenate([d.X_train, d.X_test])
+    if d.n_classes != 1 or X.shape[1] != 2 or X.min() < 0 or not np.all(X == np.round(X)):
+        raise ValueError(f"app must be a ratings table (X: (user id, movie id) rows of whole "
+                         f"numbers >= 0, y: ratings) as load_movielens gives, got {d.name!r} "
+                         f"with X of shape {d.X_train.shape} and {d.n_classes} classes")
     return int(X[:, 0].max()) + 1, int(X[:, 1].max()) + 1
 
 
-RULES = dict(app=Instance(AppData), k=Int(1, 100), lam=Real(0.0, 1e4, low_open=True),
+# below lam = 1e-3 a user with fewer than k + 1 ratings has an (almost) singular ridge system
+LAM = Real(1e-3, 1e4)
+RULES = dict(app=Instance(AppData), k=Int(1, 100), lam=LAM,
              rounds=Int(1, 1000), lr=Real(0.0, 2.0, low_open=True), seed=Seed(),
              exclude=Array(ndim=1, kind="int", low=0, min_len=0), callback=Maybe(Func()))
 NOBODY = np.zeros(0, dtype=int)
@@ -130,6 +189,15 @@ NOBODY = np.zeros(0, dtype=int)
 def _test_rows(app: AppData, exclude: np.ndarray) -> np.ndarray:
     """Test rows of the users that take part (the cold-start users are scored apart)."""
     return np.flatnonzero(~np.isin(app.data.X_test[:, 0].astype(int), exclude))
+
+
+def _test_rmse(model: dict, d: Dataset, test: np.ndarray, lam: float, lr: float) -> float:
+    """RMSE on the test rows ``test``; refuses factors that left the float range."""
+    pred = _predict(model, d.X_test[test])
+    if not np.isfinite(pred).all():
+        raise DivergenceError(f"matrix factorisation diverged (NaN/inf factors) with lam={lam}, "
+                              f"lr={lr}; use a larger lam or a smaller lr")
+    return rmse(d.y_test[test], pred)
 
 
 @validated(**RULES)
@@ -165,7 +233,7 @@ def federated_mf(app: AppData, *, k: int = 10, lam: float = 5.0, rounds: int = 2
             G[i] += Gu  # the server adds the uploads (a user rates a movie once)
             g[i] += gu
         _item_step(model, G, g, n_i, lam, lr)
-        curve.append(rmse(d.y_test[test], predict(model, d.X_test[test])))
+        curve.append(_test_rmse(model, d, test, lam, lr))
         if callback is not None:
             callback(len(curve), curve[-1])
     floats_up = int(sum(len(np.unique(i)) for i, _ in per_user.values()) * (k + 1))
@@ -203,14 +271,14 @@ def centralised_mf(app: AppData, *, k: int = 10, lam: float = 5.0, rounds: int =
         else:  # items solve their ridge regressions on the users' factors (roles swapped)
             V, c = fit_users(model["U"], model["a"], model["mu"], i, u, r, n_items, lam)
             model["V"], model["c"] = V, c
-        curve.append(rmse(d.y_test[test], predict(model, d.X_test[test])))
+        curve.append(_test_rmse(model, d, test, lam, lr))
         if callback is not None:
             callback(len(curve), curve[-1])
     return {"model": model, "rmse": np.array(curve)}
 
 
-@validated(model=Instance(dict), movies=Array(ndim=1, kind="int", low=0, min_len=0),
-           ratings=Array(ndim=1, low=0.0, high=5.0, min_len=0), lam=Real(0.0, low_open=True))
+@validated(model=MFModel(), movies=Array(ndim=1, kind="int", low=0, min_len=0),
+           ratings=Array(ndim=1, low=0.0, high=5.0, min_len=0), lam=LAM)
 def cold_start_user(model: dict, movies, ratings, lam: float = 5.0) -> dict:
     """A new user who rated a few ``movies``: their vector from the *global* item factors
     (transfer: one ridge regression on the phone, nothing trained on the server). Returns a
@@ -219,12 +287,11 @@ def cold_start_user(model: dict, movies, ratings, lam: float = 5.0) -> dict:
     if len(movies) != len(ratings):
         raise ValueError(f"movies and ratings must have the same length, got {len(movies)} "
                          f"and {len(ratings)}")
-    missing = {"mu", "U", "a", "V", "c"} - set(model)
-    if missing:
-        raise ValueError(f"model must be a dict from federated_mf/centralised_mf (keys mu, U, "
-                         f"a, V, c), missing {sorted(missing)}")
     if len(movies) and movies.max() >= len(model["V"]):
         raise ValueError(f"movies must be ids below {len(model['V'])}, got {movies.max()}")
     U, a = fit_users(model["V"], model["c"], model["mu"], np.zeros(len(movies), int), movies,
                      ratings, 1, lam)
+    if not (np.isfinite(U).all() and np.isfinite(a).all()):
+        raise ValueError("the new user's vector overflows float64: the entries of model "
+                         "(V, c, mu) are too large")
     return {**model, "U": U, "a": a}

@@ -25,7 +25,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from .._validation import Int, Real, Seed, validated
+from .._validation import MEMORY_BUDGET_BYTES, Int, Real, Seed, validated
 from ..core.dataset import Dataset
 from .loaders import AppData, _rdataset, split_groups
 
@@ -48,12 +48,32 @@ def tokens(text: str) -> list[str]:
     return WORD.findall(text.lower().replace("<br />", " "))
 
 
-@validated(n_features=Int(2, 2**20), ngram=Int(1, 3))
+class Texts:
+    """A rule: a list (or tuple, array, Series) of strings; one string alone is refused."""
+
+    def check(self, name, value):
+        if isinstance(value, (str, bytes, dict)) or not hasattr(value, "__iter__") \
+                or isinstance(value, np.ndarray) and value.ndim == 0:
+            raise TypeError(f"{name} must be a list of strings, got {repr(value)[:60]} "
+                            f"({type(value).__name__})")
+        items = list(value)
+        bad = next((t for t in items if not isinstance(t, str)), None)
+        if bad is not None:
+            raise TypeError(f"{name} must be a list of strings, got an item {repr(bad)[:60]} "
+                            f"({type(bad).__name__})")
+        return items
+
+
+@validated(texts=Texts(), n_features=Int(2, 2**20), ngram=Int(1, 3))
 def hash_features(texts, n_features: int = 2**10, ngram: int = 2) -> np.ndarray:
     """``(len(texts), n_features)`` rows: hashed word n-grams (1..``ngram`` words),
     ``log(1 + count)``, scaled to unit L2 norm (an empty text gives a zero row)."""
-    if isinstance(texts, str) or not all(isinstance(t, str) for t in texts):
-        raise TypeError("texts must be a list of strings")
+    need = len(texts) * n_features * 8
+    if need > MEMORY_BUDGET_BYTES:
+        raise ValueError(f"{len(texts)} texts x n_features={n_features} would need "
+                         f"{need / 2**30:.1f} GiB, more than the "
+                         f"{MEMORY_BUDGET_BYTES / 2**30:.0f} GiB a call may allocate; use a "
+                         f"smaller n_features or fewer texts")
     rows, cols = [], []
     for row, text in enumerate(texts):
         words = tokens(text)

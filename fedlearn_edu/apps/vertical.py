@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .._validation import Array, Int, Real, validated
+from .._validation import Array, DivergenceError, Int, Real, validated
 from ..core.models import _sigmoid
 
 FLOAT_BYTES = 8
@@ -81,6 +81,9 @@ def vertical_logistic(X_a, X_b, y, *, steps: int = 300, lr: float = 1.0,
         if len(X) != n:
             raise ValueError(f"{name} must hold the same {n} customers as y (one row each), "
                              f"got {len(X)} rows")
+    if lr * l2 >= 2.0:
+        raise ValueError(f"lr * l2 must be below 2 (each step multiplies the weights by "
+                         f"1 - lr * l2), got lr={lr}, l2={l2}")
     a, b = Party("A", X_a), Party("B", X_b)
     losses = np.empty(steps)
     r = np.zeros(n)
@@ -91,6 +94,11 @@ def vertical_logistic(X_a, X_b, y, *, steps: int = 300, lr: float = 1.0,
         r = _sigmoid(z) - y                       # A -> B
         a.step(r, lr, l2, active=True)
         b.step(r, lr, l2, active=False)
+    if not (np.isfinite(losses).all() and np.isfinite(a.w).all() and np.isfinite(b.w).all()):
+        big = max(np.abs(X_a).max(), np.abs(X_b).max())
+        raise DivergenceError(f"vertical_logistic overflowed float64: the columns X_a, X_b "
+                              f"(entries up to {big:.3g}) are too large for lr={lr}; "
+                              f"standardise them")
     sent = steps * n * FLOAT_BYTES
     return {"w_a": a.w, "w_b": b.w, "bias": a.bias, "loss": losses, "residuals": r,
             "bytes": {"B->A": sent, "A->B": sent}, "messages": 2 * steps}
@@ -103,10 +111,16 @@ def labels_from_residuals(residuals) -> np.ndarray:
     return (residuals < 0).astype(int)
 
 
-@validated(X_a=Array(ndim=2), X_b=Array(ndim=2), w_a=Array(ndim=1), w_b=Array(ndim=1))
+@validated(X_a=Array(ndim=2), X_b=Array(ndim=2), w_a=Array(ndim=1), w_b=Array(ndim=1),
+           bias=Real())
 def joint_scores(X_a, X_b, w_a, w_b, bias: float = 0.0) -> np.ndarray:
     """Scores ``X_A w_A + X_B w_B + b`` of new customers (each party computes its share)."""
     if X_a.shape[1] != len(w_a) or X_b.shape[1] != len(w_b) or len(X_a) != len(X_b):
         raise ValueError(f"X_a {X_a.shape} / w_a {w_a.shape} and X_b {X_b.shape} / w_b "
                          f"{w_b.shape} must match (same customers, one weight per column)")
-    return X_a @ w_a + X_b @ w_b + float(Real().check("bias", bias))
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = X_a @ w_a + X_b @ w_b + float(bias)
+    if not np.isfinite(out).all():
+        raise ValueError("the scores X_a @ w_a + X_b @ w_b + bias overflow float64: X_a, X_b, "
+                         "w_a, w_b or bias are too large")
+    return out
