@@ -4,8 +4,7 @@ replaced by each bad value: it must succeed with a finite result or refuse with 
 
 "Public" = the names each engine room exports (``__all__`` of ``core``, ``article``,
 ``privacy``, ``systems``, ``transfer``, ``apps``) plus ``runner``'s functions. The valid calls
-live in
-``tests/fuzz_specs/<room>.py``; a public name without a spec fails the coverage test.
+live in ``tests/fuzz_specs/<room>.py``; a public name without a spec fails the coverage test.
 Hypothesis then draws further numeric values (any float, huge integers, arrays with NaN/inf
 of any small shape) for the same parameters.
 """
