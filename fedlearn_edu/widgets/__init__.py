@@ -1,5 +1,7 @@
 """Live dashboards for the notebooks: the :class:`Dashboard` base and one file per topic."""
 
+from .apps_recommend import RecommendDashboard
+from .apps_silos import SilosDashboard
 from .base import Dashboard
 from .fedtransfer import FedTransferDashboard
 from .intro import ArticleFLDashboard, FedAvgDashboard
@@ -12,5 +14,5 @@ from .transfer import TransferDashboard
 __all__ = [
     "Dashboard", "FedTransferDashboard", "ArticleFLDashboard", "FedAvgDashboard",
     "NonIIDDashboard", "AttackDashboard", "DPDashboard", "SecAggDashboard", "SystemsDashboard",
-    "TransferDashboard", "ScaleDashboard",
+    "TransferDashboard", "ScaleDashboard", "SilosDashboard", "RecommendDashboard",
 ]
