@@ -22,7 +22,9 @@ from nbclient import NotebookClient
 from fedlearn_edu.course.editions import instructor_edition
 
 NOTEBOOKS = pathlib.Path(__file__).resolve().parents[1] / "notebooks"
-SOURCES = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+# 07 is left out: its one live plot has no controls to push, and it starts a real Flower
+# federation (minutes of SuperLink and SuperNode processes); nbval runs it in `make test`
+SOURCES = sorted(p for p in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb") if not p.name.startswith("07_"))
 
 PUSH = """\
 from fedlearn_edu.widgets.base import Dashboard as _Dashboard

@@ -37,6 +37,9 @@ nb_execution_mode = "force"
 NOTEBOOK_LIMIT_S = float(os.environ.get("FEDLEARN_BOOK_LIMIT_S", "120"))  # per notebook
 nb_execution_timeout = int(NOTEBOOK_LIMIT_S)  # myst-nb's limit is per cell: see _check_times
 nb_execution_raise_on_error = True
+# 07 starts a real Flower federation (a SuperLink and a SuperNode process per client: minutes on
+# a loaded machine): the book shows its text and code unexecuted; nbval runs it in `make test`
+nb_execution_excludepatterns = ["*07_real_federation*"]
 nb_execution_show_tb = True  # the traceback goes to the build log
 nb_merge_streams = True
 # no ipywidgets embed manager (it comes from a CDN): widget views are not rendered and the
