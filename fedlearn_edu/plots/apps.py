@@ -17,6 +17,7 @@ import numpy as np
 from matplotlib.ticker import MaxNLocator
 
 from ..apps.silos import METHODS
+from ..i18n import tr
 from .base import MAX_FIGURE_WIDTH_IN, new_figure
 
 COLORS = {"alone": "0.6", "pooled": "tab:orange", "federated": "tab:blue"}
@@ -61,20 +62,21 @@ class SilosPlot:
         self.fig, (self.ax_bars, self.ax_curve) = new_figure(
             1, 2, figsize=figsize, layout="constrained", gridspec_kw={"width_ratios": (1.5, 1)})
         x, zeros = np.arange(max_silos), np.zeros(max_silos)
-        self.bars = {s: self.ax_bars.bar(x, zeros, 0.2, color=SERIES_COLORS[s], label=s)
+        self.bars = {s: self.ax_bars.bar(x, zeros, 0.2, color=SERIES_COLORS[s], label=tr(s))
                      for s in SERIES}
         self.curve = self.ax_curve.plot([], [], "-o", ms=3, color=COLORS["federated"],
-                                        label="federated (live)")[0]
+                                        label=tr("federated (live)"))[0]
         self.refs = {s: self.ax_curve.axhline(np.nan, color=SERIES_COLORS[s], lw=1.5,
-                                              label=f"{s} (end)", **REF_STYLE[s])
+                                              label=tr("{series} (end)", series=tr(s)),
+                                              **REF_STYLE[s])
                      for s in REF_STYLE}
-        self.ax_curve.set(xlabel="round", ylabel="mean accuracy over the silos",
-                          title="Federated model, round by round")
+        self.ax_curve.set(xlabel=tr("round"), ylabel=tr("mean accuracy over the silos"),
+                          title=tr("Federated model, round by round"))
         self.ax_curve.xaxis.set_major_locator(MaxNLocator(integer=True))
         for ax in (self.ax_bars, self.ax_curve):
             ax.grid(alpha=0.3, axis="y")
         self.set_rounds(rounds)
-        self.set_bars([], {}, "accuracy", "silo")
+        self.set_bars([], {}, tr("accuracy"), tr("silo"))
 
     @property
     def rounds(self) -> int:
@@ -170,20 +172,22 @@ class RecommendPlot:
         a, b = self.ax_rmse, self.ax_cold
         self.lines = {
             "federated": a.plot([], [], "-o", ms=3, color="tab:blue",
-                                label="federated (gradient steps)")[0],
-            "centralised": a.plot([], [], "--", color="tab:orange", label="centralised ALS")[0],
+                                label=tr("federated (gradient steps)"))[0],
+            "centralised": a.plot([], [], "--", color="tab:orange", label=tr("centralised ALS"))[0],
         }
-        self.mean_line = a.axhline(np.nan, ls=":", color="0.3", label="predict the mean rating")
-        a.set(xlabel="round", ylabel="test RMSE (stars)", title="Test RMSE, round by round")
+        self.mean_line = a.axhline(np.nan, ls=":", color="0.3", label=tr("predict the mean rating"))
+        a.set(xlabel=tr("round"), ylabel=tr("test RMSE (stars)"),
+              title=tr("Test RMSE, round by round"))
         a.legend(fontsize=7, loc="best")
         a.xaxis.set_major_locator(MaxNLocator(integer=True))
         self.cold_bars = b.bar(np.arange(3), np.zeros(3), 0.6,
                                color=["0.6", "tab:orange", "tab:blue"])
         self.cold_text = [b.text(j, 0.0, "", ha="center", va="bottom", fontsize=8)
                           for j in range(3)]
-        b.set_xticks(np.arange(3), ["mean\nrating", "movie\naverages", "global\nfactors"],
+        b.set_xticks(np.arange(3),
+                     [tr("mean\nrating"), tr("movie\naverages"), tr("global\nfactors")],
                      fontsize=8)
-        b.set(ylabel="RMSE on their other ratings")
+        b.set(ylabel=tr("RMSE on their other ratings"))
         for ax in (a, b):
             ax.grid(alpha=0.3, axis="y")
         self.set_rounds(rounds)
@@ -228,11 +232,13 @@ class RecommendPlot:
             top = max(top, float(v) if ok else 0.0)
             low = min(low, float(v) if ok else np.inf)
         if users == 1:
-            title = (f"1 cold-start user, {known} rating" if known == 1 else
-                     f"1 cold-start user, {known} ratings")
+            title = (tr("1 cold-start user, {known} rating", known=known) if known == 1 else
+                     tr("1 cold-start user, {known} ratings", known=known))
         else:
-            title = (f"{users} cold-start users, {known} rating each" if known == 1 else
-                     f"{users} cold-start users, {known} ratings each")
+            title = (tr("{users} cold-start users, {known} rating each", users=users,
+                        known=known) if known == 1 else
+                     tr("{users} cold-start users, {known} ratings each", users=users,
+                        known=known))
         self.ax_cold.set_title(title, fontsize=10)
         bottom = max(0.0, np.floor(10 * low) / 10 - 0.1) if np.isfinite(low) else 0.0
         self.ax_cold.set_ylim(bottom, max(bottom + 0.1, top + 0.12 * (top - bottom)))

@@ -24,6 +24,7 @@ from ..apps import (
     rmse,
 )
 from ..apps.loaders import AppData
+from ..i18n import tr
 from ..plots.apps import COLD_WAYS, RecommendPlot
 from .base import Dashboard
 from .defaults import KeepsDefault
@@ -32,6 +33,20 @@ __all__ = ["RecommendDashboard", "RecommendJob", "RecommendResult", "cold_start_
 
 COLD_USERS = 30  # held out of training, as in the notebook
 MAX_FACTORS = 10  # ALS costs ~k^2 per round: k = 10 and 30 rounds take ~3 s of CPU time
+
+# Whole sentences (one template each), translated by tr(TEMPLATE, **fields) when the message
+# is made (Chinese texts in i18n/texts/apps.py).
+ROUNDS = ("{n} round", "{n} rounds")
+FACTORS = ("{n} factor", "{n} factors")
+COLD = ("a cold-start user with {n} rating: global factors {g:.3f}, movie averages {m:.3f}, "
+        "mean rating {r:.3f}",
+        "a cold-start user with {n} ratings: global factors {g:.3f}, movie averages {m:.3f}, "
+        "mean rating {r:.3f}")
+SUMMARY = ("{rounds}, {factors}, λ = {lam:g}: test RMSE federated {f:.4f} (lowest after round "
+           "{best}) vs centralised ALS {a:.4f}; predicting the mean rating {mean:.4f}; {cold}")
+STARTING = "federated rounds…"
+PROGRESS = {"federated": "federated: round {r}/{n}",
+            "centralised": "centralised ALS: round {r}/{n}"}
 
 
 def cold_start_rmse(app: AppData, model: dict, users, n_known: int, lam: float) -> dict:
@@ -106,14 +121,14 @@ class RecommendDashboard(KeepsDefault, Dashboard):
     def make_controls(self) -> dict:
         style, lay = {"description_width": "170px"}, W.Layout(width="430px")
         return {
-            "rounds": W.IntSlider(20, min=1, max=30, description="rounds (轮数)", style=style,
+            "rounds": W.IntSlider(20, min=1, max=30, description=tr("rounds (轮数)"), style=style,
                                   layout=lay),
-            "k": W.IntSlider(10, min=1, max=MAX_FACTORS, description="factors k (隐因子)",
+            "k": W.IntSlider(10, min=1, max=MAX_FACTORS, description=tr("factors k (隐因子)"),
                              style=style, layout=lay),
             "lam": W.FloatLogSlider(10.0, base=10, min=-1, max=2, step=0.1,
-                                    description="regularisation λ", readout_format=".3g",
+                                    description=tr("regularisation λ"), readout_format=".3g",
                                     style=style, layout=lay),
-            "known": W.IntSlider(3, min=0, max=10, description="cold-start ratings (冷启动)",
+            "known": W.IntSlider(3, min=0, max=10, description=tr("cold-start ratings (冷启动)"),
                                  style=style, layout=lay),
         }
 
@@ -164,14 +179,13 @@ class RecommendDashboard(KeepsDefault, Dashboard):
         self.plot.set_rounds(job.rounds)
         curves: dict[str, list] = {"federated": [], "centralised": []}
         total = 2 * job.rounds
-        report(0, total, "federated rounds…")
+        report(0, total, tr(STARTING))
 
         def on_round(which, r, e):
             curves[which].append(e)
             self.plot.set_curve(which, curves[which])
             done = r + (job.rounds if which == "centralised" else 0)
-            name = "federated" if which == "federated" else "centralised ALS"
-            report(done, total, f"{name}: round {r}/{job.rounds}")
+            report(done, total, tr(PROGRESS[which], r=r, n=job.rounds))
             self.redraw()
 
         result = self.run_job(job, on_round)
@@ -189,16 +203,8 @@ class RecommendDashboard(KeepsDefault, Dashboard):
         job, c = result.job, result.cold
         f, a = result.federated["rmse"][-1], result.centralised["rmse"][-1]
         best = int(np.argmin(result.federated["rmse"])) + 1
-        rounds = "1 round" if job.rounds == 1 else f"{job.rounds} rounds"
-        factors = "1 factor" if job.k == 1 else f"{job.k} factors"
-        if job.known == 1:
-            cold = (f"a cold-start user with 1 rating: global factors {c['global factors']:.3f}"
-                    f", movie averages {c['movie averages']:.3f}, mean rating "
-                    f"{c['mean rating']:.3f}")
-        else:
-            cold = (f"a cold-start user with {job.known} ratings: global factors "
-                    f"{c['global factors']:.3f}, movie averages {c['movie averages']:.3f}, "
-                    f"mean rating {c['mean rating']:.3f}")
-        return (f"{rounds}, {factors}, λ = {job.lam:g}: test RMSE federated {f:.4f} (lowest "
-                f"after round {best}) vs centralised ALS {a:.4f}; predicting the mean rating "
-                f"{result.mean_rmse:.4f}; {cold}")
+        cold = tr(COLD[0] if job.known == 1 else COLD[1], n=job.known,
+                  g=c["global factors"], m=c["movie averages"], r=c["mean rating"])
+        return tr(SUMMARY, rounds=tr(ROUNDS[0] if job.rounds == 1 else ROUNDS[1], n=job.rounds),
+                  factors=tr(FACTORS[0] if job.k == 1 else FACTORS[1], n=job.k), lam=job.lam,
+                  f=f, best=best, a=a, mean=result.mean_rmse, cold=cold)

@@ -20,6 +20,7 @@ from ..apps import dp_federated, three_ways
 from ..apps.loaders import AppData
 from ..apps.text import SHOPS
 from ..core.models import Model
+from ..i18n import tr
 from ..plots.apps import DP_SERIES, SilosPlot
 from .apps_settings import (
     APPLICATIONS,
@@ -38,6 +39,31 @@ __all__ = ["SilosDashboard", "SilosJob", "SilosResult", "bank_shares"]
 EPSILONS = (("off (ε = ∞)", math.inf), ("10", 10.0), ("8", 8.0), ("3", 3.0), ("1", 1.0),
             ("0.5", 0.5))
 MAX_SILOS, MAX_ROUNDS, MAX_SEED = 10, 30, 4  # the largest run (text, 30 rounds): ~3 s CPU
+
+# Whole sentences (one template each), translated by tr(TEMPLATE, **fields) when the message
+# is made (Chinese texts in i18n/texts/apps.py); SETTINGS' words (label, silos, metric) are
+# translated one by one and passed in as fields.
+ROUNDS = ("{n} round", "{n} rounds")
+COUNT = {"hospitals": "{n} hospitals", "banks": "{n} banks", "phones": "{n} phones",
+         "shops": "{n} shops"}
+SUMMARY = ("{app}, {count}, {rounds}: mean {metric} alone {a:.3f}, pooled {p:.3f}, federated "
+           "{f:.3f}; {name} (the weakest alone) goes from {wa:.3f} to {wf:.3f}")
+SUMMARY_FINANCE = ("{app}, {count}, {rounds}: mean recall alone {a:.2f}, pooled {p:.2f}, "
+                   "federated {f:.2f}; {name} (fewest defaults found alone) goes from {wa:.2f} "
+                   "to {wf:.2f}; AUC alone {auc_a:.3f} vs federated {auc_f:.3f}; the federated "
+                   "accuracy {acc:.3f} shows none of this (about 97 % of customers never "
+                   "default)")
+SUMMARY_DP = ("{app}, {count}, {rounds}: mean accuracy alone {a:.3f}, pooled {p:.3f}, "
+              "federated {f:.3f}; federated with patient-level DP-SGD at ε = {eps:g}: {dp:.3f} "
+              "(the same clipped SGD without noise: {clean:.3f})")
+LOADING = "{app}: loading the {silos} and training each alone and pooled…"
+PROGRESS = "federated round {r}/{n}"
+DP_STAGE = "DP-SGD in every hospital at ε = {eps:g}…"
+CLEAN_STAGE = "the same clipped SGD without noise…"
+XLABEL_ALL = "{silo} (defaults in its training rows); scored on all test customers"
+TITLE_ALL = "{Metric} of each {silo}'s model"
+XLABEL_OWN = "{silo} (its test rows)"
+TITLE_OWN = "{Metric} on each {silo}'s own test rows"
 
 
 class SilosDashboard(KeepsDefault, Dashboard):
@@ -68,19 +94,21 @@ class SilosDashboard(KeepsDefault, Dashboard):
         style, lay, v = {"description_width": "150px"}, W.Layout(width="420px"), self._start
         controls = {
             "application": W.Dropdown(
-                options=[(f"{SETTINGS[a].label} ({a})", a) for a in APPLICATIONS],
-                value=v["application"], description="application (应用)", style=style,
+                options=[(tr("{label} ({key})", label=tr(SETTINGS[a].label), key=a), a)
+                         for a in APPLICATIONS],
+                value=v["application"], description=tr("application (应用)"), style=style,
                 layout=lay),
-            "silos": W.IntSlider(v["silos"], min=2, max=MAX_SILOS, description="silos (clients)",
-                                 style=style, layout=lay),
+            "silos": W.IntSlider(v["silos"], min=2, max=MAX_SILOS,
+                                 description=tr("silos (clients)"), style=style, layout=lay),
             "alpha": W.FloatLogSlider(v["alpha"], base=10, min=-2, max=2, step=0.1,
-                                      description="case mix α (medical)", readout_format=".3g",
+                                      description=tr("case mix α (medical)"), readout_format=".3g",
                                       style=style, layout=lay),
-            "epsilon": W.SelectionSlider(options=EPSILONS, value=v["epsilon"],
-                                         description="DP ε (medical)", style=style, layout=lay),
+            "epsilon": W.SelectionSlider(options=[(tr(lab), e) for lab, e in EPSILONS],
+                                         value=v["epsilon"], description=tr("DP ε (medical)"),
+                                         style=style, layout=lay),
             "rounds": W.IntSlider(v["rounds"], min=1, max=MAX_ROUNDS,
-                                  description="rounds (轮数)", style=style, layout=lay),
-            "seed": W.IntSlider(v["seed"], min=0, max=MAX_SEED, description="seed", style=style,
+                                  description=tr("rounds (轮数)"), style=style, layout=lay),
+            "seed": W.IntSlider(v["seed"], min=0, max=MAX_SEED, description=tr("seed"), style=style,
                                 layout=lay),
         }
         # greys out what the application ignores (registered before the dashboard's observer)
@@ -146,13 +174,13 @@ class SilosDashboard(KeepsDefault, Dashboard):
         dp = dp_clean = None
         if job.epsilon is not None:
             if on_stage is not None:
-                on_stage(f"DP-SGD in every hospital at ε = {job.epsilon:g}…")
+                on_stage(tr(DP_STAGE, eps=job.epsilon))
             dp = dp_federated(app, model, job.epsilon, rounds=job.rounds,
                               local_steps=DP_LOCAL_STEPS, seed=job.seed)
             key = (job.data_key, job.rounds)
             if key not in self._dp_cache:
                 if on_stage is not None:
-                    on_stage("the same clipped SGD without noise…")
+                    on_stage(tr(CLEAN_STAGE))
                 self._dp_cache[key] = dp_federated(app, model, math.inf, rounds=job.rounds,
                                                    local_steps=DP_LOCAL_STEPS, seed=job.seed)
             dp_clean = self._dp_cache[key]
@@ -165,14 +193,13 @@ class SilosDashboard(KeepsDefault, Dashboard):
         s = SETTINGS[job.application]
         total = job.rounds + (1 if job.epsilon is not None else 0)
         self.plot.set_rounds(job.rounds)
-        report(0, total, f"{s.label}: loading the {s.silos} and training each alone and "
-                         f"pooled…")
+        report(0, total, tr(LOADING, app=tr(s.label), silos=tr(s.silos)))
         curve: list[float] = []
 
         def on_round(r, acc):
             curve.append(acc)
             self.plot.set_curve(curve)
-            report(r, total, f"federated round {r}/{job.rounds}")
+            report(r, total, tr(PROGRESS, r=r, n=job.rounds))
             self.redraw()
 
         result = self.run_job(job, on_round, lambda text: report(job.rounds, total, text))
@@ -183,13 +210,12 @@ class SilosDashboard(KeepsDefault, Dashboard):
     def draw(self, result: SilosResult) -> None:
         """Bars and reference lines of ``result`` (the curve is drawn round by round)."""
         s = SETTINGS[result.job.application]
+        fields = dict(silo=tr(s.silo), Metric=tr(s.metric.capitalize()))
         if s.on == "all":
-            xlabel = f"{s.silo} (defaults in its training rows); scored on all test customers"
-            title = f"{s.metric.capitalize()} of each {s.silo}'s model"
+            xlabel, title = tr(XLABEL_ALL, **fields), tr(TITLE_ALL, **fields)
         else:
-            xlabel = f"{s.silo} (its test rows)"
-            title = f"{s.metric.capitalize()} on each {s.silo}'s own test rows"
-        self.plot.set_bars(result.labels, result.scores(), s.metric, xlabel, title)
+            xlabel, title = tr(XLABEL_OWN, **fields), tr(TITLE_OWN, **fields)
+        self.plot.set_bars(result.labels, result.scores(), tr(s.metric), xlabel, title)
         self.plot.set_curve(result.ways["curve"])
         means = result.mean("accuracy")
         self.plot.set_refs({k: v for k, v in means.items() if k != "federated"})
@@ -204,21 +230,15 @@ class SilosDashboard(KeepsDefault, Dashboard):
         wa, wf = scores["alone"][weakest], scores["federated"][weakest]
         name, n = result.names[weakest], job.silos
         a, p, f = m["alone"], m["pooled"], m["federated"]
-        rounds = "1 round" if job.rounds == 1 else f"{job.rounds} rounds"
+        common = dict(app=tr(s.label), count=tr(COUNT[s.silos], n=n),
+                      rounds=tr(ROUNDS[0] if job.rounds == 1 else ROUNDS[1], n=job.rounds),
+                      a=a, p=p, f=f)
         if job.application == "finance":
             auc, acc = result.mean("auc"), result.mean("accuracy")["federated"]
-            return (f"{s.label}, {n} banks, {rounds}: mean recall alone {a:.2f}, pooled "
-                    f"{p:.2f}, federated {f:.2f}; {name} (fewest defaults found alone) goes "
-                    f"from {wa:.2f} to {wf:.2f}; AUC alone {auc['alone']:.3f} vs federated "
-                    f"{auc['federated']:.3f}; the federated accuracy {acc:.3f} shows none of "
-                    f"this (about 97 % of customers never default)")
+            return tr(SUMMARY_FINANCE, name=name, wa=wa, wf=wf, auc_a=auc["alone"],
+                      auc_f=auc["federated"], acc=acc, **common)
         if result.dp is not None:
             dp, clean = m[DP_SERIES], float(np.mean([c["accuracy"]
                                                      for c in result.dp_clean["scores"]]))
-            return (f"{s.label}, {n} hospitals, {rounds}: mean accuracy alone {a:.3f}, "
-                    f"pooled {p:.3f}, federated {f:.3f}; federated with patient-level DP-SGD "
-                    f"at ε = {job.epsilon:g}: {dp:.3f} (the same clipped SGD without noise: "
-                    f"{clean:.3f})")
-        return (f"{s.label}, {n} {s.silos}, {rounds}: mean {s.metric} alone {a:.3f}, pooled "
-                f"{p:.3f}, federated {f:.3f}; {name} (the weakest alone) goes from {wa:.3f} "
-                f"to {wf:.3f}")
+            return tr(SUMMARY_DP, eps=job.epsilon, dp=dp, clean=clean, **common)
+        return tr(SUMMARY, metric=tr(s.metric), name=name, wa=wa, wf=wf, **common)
