@@ -8,9 +8,7 @@ miss a glyph. The English build is checked to be unchanged.
 from __future__ import annotations
 
 import math
-import re
 import string
-import warnings
 
 import matplotlib
 import numpy as np
@@ -21,9 +19,10 @@ pytest.importorskip("skimage")
 
 matplotlib.use("agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from zh_support import chinese, missing_glyphs  # noqa: E402
 
 from fedlearn_edu.apps import load_movielens  # noqa: E402
-from fedlearn_edu.i18n import set_language, tr  # noqa: E402
+from fedlearn_edu.i18n import tr  # noqa: E402
 from fedlearn_edu.i18n.table import ZH  # noqa: E402
 from fedlearn_edu.i18n.texts import apps as texts  # noqa: E402
 from fedlearn_edu.plots.apps import SERIES  # noqa: E402
@@ -31,12 +30,6 @@ from fedlearn_edu.widgets import apps_recommend, apps_silos  # noqa: E402
 from fedlearn_edu.widgets.apps_recommend import RecommendDashboard  # noqa: E402
 from fedlearn_edu.widgets.apps_settings import SETTINGS  # noqa: E402
 from fedlearn_edu.widgets.apps_silos import SilosDashboard  # noqa: E402
-
-HAN = re.compile(r"[\u4e00-\u9fff]")
-
-
-def chinese(text: str) -> bool:
-    return bool(HAN.search(text))
 
 
 def fields(s: str) -> list[str]:
@@ -49,15 +42,6 @@ def one_blas_thread():
 
     with threadpool_limits(limits=1):
         yield
-
-
-@pytest.fixture
-def zh():
-    saved = dict(matplotlib.rcParams)
-    set_language("zh")
-    yield
-    set_language("en")
-    matplotlib.rcParams.update(saved)
 
 
 @pytest.fixture(scope="module")
@@ -73,13 +57,6 @@ def figure_texts(fig) -> list[str]:
         if legend is not None:
             out += [t.get_text() for t in legend.get_texts()]
     return out
-
-
-def missing_glyphs(fig) -> list[str]:
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        fig.canvas.draw()
-    return [str(w.message) for w in caught if "missing from font" in str(w.message)]
 
 
 def recording(d) -> list[str]:

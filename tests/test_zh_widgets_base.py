@@ -48,15 +48,6 @@ class Toy(Dashboard):
         return values["x"]
 
 
-@pytest.fixture
-def zh():
-    saved = dict(matplotlib.rcParams)
-    set_language("zh")
-    yield
-    set_language("en")
-    matplotlib.rcParams.update(saved)
-
-
 def build():
     said = []
     d = Toy(background=False, autostart=False)

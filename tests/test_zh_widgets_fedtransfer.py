@@ -7,15 +7,13 @@ must not miss a glyph. The numbers in the Chinese status line are checked agains
 
 from __future__ import annotations
 
-import re
-import warnings
-
 import matplotlib
 import numpy as np
 import pytest
 
 matplotlib.use("agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from zh_support import chinese, missing_glyphs  # noqa: E402
 
 from fedlearn_edu.i18n import get_language, set_language, tr  # noqa: E402
 from fedlearn_edu.i18n.table import ZH  # noqa: E402
@@ -25,12 +23,6 @@ from fedlearn_edu.transfer.personalization import METHODS  # noqa: E402
 from fedlearn_edu.transfer.scenarios import source_candidates  # noqa: E402
 from fedlearn_edu.widgets import fedtransfer  # noqa: E402
 from fedlearn_edu.widgets.fedtransfer import FedTransferDashboard  # noqa: E402
-
-HAN = re.compile(r"[\u4e00-\u9fff]")
-
-
-def chinese(text: str) -> bool:
-    return bool(HAN.search(text))
 
 
 @pytest.fixture(autouse=True)
@@ -68,13 +60,6 @@ def figure_texts(fig) -> list[str]:
         if legend is not None:
             out += [t.get_text() for t in legend.get_texts()]
     return [t for t in out if t]  # panel (c) has no y label: its ticks name the sources
-
-
-def missing_glyphs(fig) -> list[str]:
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        fig.canvas.draw()
-    return [str(w.message) for w in caught if "missing from font" in str(w.message)]
 
 
 def test_every_name_passed_to_tr_has_a_chinese_text():

@@ -7,40 +7,23 @@ a glyph. The engine's error texts stay English after the translated prefix.
 
 from __future__ import annotations
 
-import re
-import warnings
-
 import matplotlib
 import numpy as np
 import pytest
 
 matplotlib.use("agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from zh_support import chinese, missing_glyphs  # noqa: E402
 
 from fedlearn_edu import FedConfig  # noqa: E402
-from fedlearn_edu.i18n import set_language  # noqa: E402
 from fedlearn_edu.i18n.table import ZH  # noqa: E402
 from fedlearn_edu.plots.base import ConvergencePlot, plot_history  # noqa: E402
 from fedlearn_edu.widgets import ArticleFLDashboard, FedAvgDashboard, ScaleDashboard  # noqa: E402
 from fedlearn_edu.widgets.scale import MAX_CLIENT_UPDATES  # noqa: E402
 
-HAN = re.compile(r"[\u4e00-\u9fff]")
 SMALL = FedConfig(rounds=3)  # digits, 10 clients
 USERS = FedConfig(dataset="fedprox_synthetic", partition="natural", num_clients=100,
                   client_fraction=0.1, rounds=2, lr=0.01, dtype="float32")
-
-
-def chinese(text: str) -> bool:
-    return bool(HAN.search(text))
-
-
-@pytest.fixture
-def zh():
-    saved = dict(matplotlib.rcParams)
-    set_language("zh")
-    yield
-    set_language("en")
-    matplotlib.rcParams.update(saved)
 
 
 @pytest.fixture(autouse=True)
@@ -57,13 +40,6 @@ def figure_texts(fig) -> list[str]:
         if legend is not None:
             out += [t.get_text() for t in legend.get_texts()]
     return out
-
-
-def missing_glyphs(fig) -> list[str]:
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        fig.canvas.draw()
-    return [str(w.message) for w in caught if "missing from font" in str(w.message)]
 
 
 def recorder(dash) -> list[str]:

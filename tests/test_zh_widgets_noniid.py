@@ -6,17 +6,15 @@ run with ``background=False``; the figure is drawn with Agg and must not miss a 
 
 from __future__ import annotations
 
-import re
-import warnings
-
 import matplotlib
 import pytest
 
 matplotlib.use("agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from zh_support import chinese, missing_glyphs  # noqa: E402
 
 from fedlearn_edu.core.noniid import NONIID_DEFAULTS  # noqa: E402
-from fedlearn_edu.i18n import set_language, tr  # noqa: E402
+from fedlearn_edu.i18n import tr  # noqa: E402
 from fedlearn_edu.i18n.table import ZH  # noqa: E402
 from fedlearn_edu.i18n.texts import noniid as texts  # noqa: E402
 from fedlearn_edu.plots import noniid as plots_noniid  # noqa: E402
@@ -24,20 +22,6 @@ from fedlearn_edu.widgets import noniid  # noqa: E402
 from fedlearn_edu.widgets.noniid import NonIIDDashboard  # noqa: E402
 
 SMALL = NONIID_DEFAULTS.replace(rounds=3, local_epochs=2)
-HAN = re.compile(r"[\u4e00-\u9fff]")
-
-
-def chinese(text: str) -> bool:
-    return bool(HAN.search(text))
-
-
-@pytest.fixture
-def zh():
-    saved = dict(matplotlib.rcParams)
-    set_language("zh")
-    yield
-    set_language("en")
-    matplotlib.rcParams.update(saved)
 
 
 @pytest.fixture
@@ -55,13 +39,6 @@ def figure_texts(fig) -> list[str]:
         if legend is not None:
             out += [t.get_text() for t in legend.get_texts()]
     return out
-
-
-def missing_glyphs(fig) -> list[str]:
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        fig.canvas.draw()
-    return [str(w.message) for w in caught if "missing from font" in str(w.message)]
 
 
 def test_every_template_has_a_chinese_text_with_the_same_fields():

@@ -8,10 +8,7 @@ numbers in the Chinese status lines are checked against the accountant and the r
 
 from __future__ import annotations
 
-import logging
 import math
-import re
-import warnings
 
 import matplotlib
 import numpy as np
@@ -19,9 +16,10 @@ import pytest
 
 matplotlib.use("agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from zh_support import chinese, missing_glyphs  # noqa: E402
 
 from fedlearn_edu import FedConfig  # noqa: E402
-from fedlearn_edu.i18n import set_language, tr  # noqa: E402
+from fedlearn_edu.i18n import tr  # noqa: E402
 from fedlearn_edu.i18n.table import ZH  # noqa: E402
 from fedlearn_edu.i18n.texts import privacy as texts  # noqa: E402
 from fedlearn_edu.plots.privacy import EPS_TIERS, SecAggPlot, plot_inversion  # noqa: E402
@@ -35,11 +33,6 @@ DP_BASE = FedConfig(dtype="float32", num_clients=50, local_epochs=1, rounds=5,
                     client_fraction=0.2, dp=DPConfig(noise_multiplier=1.0, clip_norm=0.3))
 ATTACK_BASE = FedConfig(dtype="float32", rounds=3, local_epochs=1, aggregator="median",
                         attack=AttackConfig(kind="sign_flip", fraction=0.3))
-HAN = re.compile(r"[\u4e00-\u9fff]")
-
-
-def chinese(text: str) -> bool:
-    return bool(HAN.search(text))
 
 
 @pytest.fixture(autouse=True)
@@ -50,15 +43,6 @@ def one_blas_thread():
         yield
 
 
-@pytest.fixture
-def zh():
-    saved = dict(matplotlib.rcParams)
-    set_language("zh")
-    yield
-    set_language("en")
-    matplotlib.rcParams.update(saved)
-
-
 def figure_texts(fig) -> list[str]:
     out = []
     for ax in fig.axes:
@@ -67,31 +51,6 @@ def figure_texts(fig) -> list[str]:
         if legend is not None:
             out += [t.get_text() for t in legend.get_texts()]
     return out
-
-
-class _Records(logging.Handler):
-    def __init__(self):
-        super().__init__()
-        self.messages: list[str] = []
-
-    def emit(self, record):
-        self.messages.append(record.getMessage())
-
-
-def missing_glyphs(fig) -> list[str]:
-    """What matplotlib could not draw: text glyphs ("Glyph ... missing from font(s)", a
-    warning) and mathtext glyphs ("Font 'default' does not have a glyph for ...", a log
-    record: mathtext draws a text containing ``$`` with its own fonts, which lack CJK)."""
-    log, records = logging.getLogger("matplotlib"), _Records()
-    log.addHandler(records)
-    try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            fig.canvas.draw()
-    finally:
-        log.removeHandler(records)
-    found = [str(w.message) for w in caught] + records.messages
-    return [m for m in found if "missing from font" in m or "does not have a glyph" in m]
 
 
 def assert_chinese_dashboard(d, n_texts: int) -> None:

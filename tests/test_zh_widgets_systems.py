@@ -7,20 +7,17 @@ numbers in the Chinese status line are checked against the runs' own histories.
 
 from __future__ import annotations
 
-import logging
-import re
-import warnings
-
 import matplotlib
 import numpy as np
 import pytest
 
 matplotlib.use("agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from zh_support import chinese, missing_glyphs  # noqa: E402
 
 from fedlearn_edu import FedConfig  # noqa: E402
 from fedlearn_edu.core.history import time_to_accuracy  # noqa: E402
-from fedlearn_edu.i18n import set_language, tr  # noqa: E402
+from fedlearn_edu.i18n import tr  # noqa: E402
 from fedlearn_edu.i18n.table import ZH  # noqa: E402
 from fedlearn_edu.i18n.texts import systems as texts  # noqa: E402
 from fedlearn_edu.plots import systems as plots_systems  # noqa: E402
@@ -33,11 +30,6 @@ BASE = FedConfig(dtype="float32", num_clients=8, rounds=4, local_epochs=1, mu=0.
                  systems=SystemsConfig(preset="mobile", latency_ms=200.0, latency_spread=0.5,
                                        straggler_fraction=0.3, deadline_s=1.0, mode="fedprox",
                                        buffer_size=4))
-HAN = re.compile(r"[\u4e00-\u9fff]")
-
-
-def chinese(text: str) -> bool:
-    return bool(HAN.search(text))
 
 
 @pytest.fixture(autouse=True)
@@ -46,15 +38,6 @@ def one_blas_thread():
 
     with threadpool_limits(limits=1):
         yield
-
-
-@pytest.fixture
-def zh():
-    saved = dict(matplotlib.rcParams)
-    set_language("zh")
-    yield
-    set_language("en")
-    matplotlib.rcParams.update(saved)
 
 
 @pytest.fixture
@@ -72,31 +55,6 @@ def figure_texts(fig) -> list[str]:
         if legend is not None:
             out += [t.get_text() for t in legend.get_texts()]
     return out
-
-
-class _Records(logging.Handler):
-    def __init__(self):
-        super().__init__()
-        self.messages: list[str] = []
-
-    def emit(self, record):
-        self.messages.append(record.getMessage())
-
-
-def missing_glyphs(fig) -> list[str]:
-    """What matplotlib could not draw: text glyphs ("Glyph ... missing from font(s)", a
-    warning) and mathtext glyphs ("Font 'default' does not have a glyph for ...", a log
-    record: mathtext draws a text containing ``$`` with its own fonts, which lack CJK)."""
-    log, records = logging.getLogger("matplotlib"), _Records()
-    log.addHandler(records)
-    try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            fig.canvas.draw()
-    finally:
-        log.removeHandler(records)
-    found = [str(w.message) for w in caught] + records.messages
-    return [m for m in found if "missing from font" in m or "does not have a glyph" in m]
 
 
 def test_every_name_passed_to_tr_has_a_chinese_text():

@@ -7,28 +7,20 @@ numbers in the Chinese status line are checked against the run's own result.
 
 from __future__ import annotations
 
-import re
-import warnings
-
 import matplotlib
 import pytest
 
 matplotlib.use("agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from zh_support import chinese, missing_glyphs  # noqa: E402
 
-from fedlearn_edu.i18n import set_language, tr  # noqa: E402
+from fedlearn_edu.i18n import tr  # noqa: E402
 from fedlearn_edu.i18n.table import ZH  # noqa: E402
 from fedlearn_edu.i18n.texts import transfer as texts  # noqa: E402
 from fedlearn_edu.plots import transfer as plots_transfer  # noqa: E402
 from fedlearn_edu.transfer.tasks import METHODS, RELATIONS  # noqa: E402
 from fedlearn_edu.widgets import transfer  # noqa: E402
 from fedlearn_edu.widgets.transfer import VERDICTS, TransferDashboard, verdict  # noqa: E402
-
-HAN = re.compile(r"[\u4e00-\u9fff]")
-
-
-def chinese(text: str) -> bool:
-    return bool(HAN.search(text))
 
 
 @pytest.fixture(autouse=True)
@@ -37,15 +29,6 @@ def one_blas_thread():
 
     with threadpool_limits(limits=1):
         yield
-
-
-@pytest.fixture
-def zh():
-    saved = dict(matplotlib.rcParams)
-    set_language("zh")
-    yield
-    set_language("en")
-    matplotlib.rcParams.update(saved)
 
 
 @pytest.fixture
@@ -64,13 +47,6 @@ def figure_texts(fig) -> list[str]:
         if legend is not None:
             out += [t.get_text() for t in legend.get_texts()]
     return out
-
-
-def missing_glyphs(fig) -> list[str]:
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        fig.canvas.draw()
-    return [str(w.message) for w in caught if "missing from font" in str(w.message)]
 
 
 def test_every_name_passed_to_tr_has_a_chinese_text():

@@ -1,0 +1,41 @@
+"""What the Chinese-edition tests share: is a text Chinese, which glyphs could matplotlib not
+draw. (The ``zh`` fixture, Chinese selected for one test, is in ``conftest.py``.)"""
+
+from __future__ import annotations
+
+import logging
+import re
+import warnings
+
+HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+def chinese(text: str) -> bool:
+    """True if ``text`` holds at least one Chinese (Han) character."""
+    return bool(HAN.search(text))
+
+
+class _Records(logging.Handler):
+    def __init__(self):
+        super().__init__()
+        self.messages: list[str] = []
+
+    def emit(self, record):
+        self.messages.append(record.getMessage())
+
+
+def missing_glyphs(fig) -> list[str]:
+    """What matplotlib could not draw when drawing ``fig``: text glyphs ("Glyph ... missing
+    from font(s)", a warning) and mathtext glyphs ("Font 'default' does not have a glyph for
+    ...", a log record: mathtext draws a text containing ``$`` with its own fonts, which lack
+    CJK)."""
+    log, records = logging.getLogger("matplotlib"), _Records()
+    log.addHandler(records)
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            fig.canvas.draw()
+    finally:
+        log.removeHandler(records)
+    found = [str(w.message) for w in caught] + records.messages
+    return [m for m in found if "missing from font" in m or "does not have a glyph" in m]
