@@ -22,14 +22,30 @@ from fedlearn_edu.flower.processes import descendants, marked  # noqa: E402
 ONE = FedConfig(num_clients=1, rounds=1, local_epochs=1)
 
 
+def _parent(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return int(f.read().rsplit(")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def _ours(pids: set[int]) -> set[int]:
+    """The marked processes that are ours: our descendants, or orphans (parent 1) we left.
+    A Flower test running at the same time in the other pytest-xdist worker has live
+    processes of its own under that worker: they are not ours to count."""
+    mine = set(descendants(os.getpid()))
+    return {p for p in pids if p in mine or _parent(p) == 1}
+
+
 def no_new_processes(before: set[int], timeout: float = 10.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        left = set(marked()) - before
+        left = _ours(set(marked()) - before)
         if not left and not descendants(os.getpid()):
             return
         time.sleep(0.2)
-    raise AssertionError(f"left behind: {sorted(set(marked()) - before)}, children "
+    raise AssertionError(f"left behind: {sorted(_ours(set(marked()) - before))}, children "
                          f"{descendants(os.getpid())}")
 
 
