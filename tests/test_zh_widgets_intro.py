@@ -13,7 +13,7 @@ import pytest
 
 matplotlib.use("agg")
 import matplotlib.pyplot as plt  # noqa: E402
-from zh_support import chinese, missing_glyphs  # noqa: E402
+from zh_support import chinese, figure_texts, missing_glyphs  # noqa: E402
 
 from fedlearn_edu import FedConfig  # noqa: E402
 from fedlearn_edu.i18n.table import ZH  # noqa: E402
@@ -30,16 +30,6 @@ USERS = FedConfig(dataset="fedprox_synthetic", partition="natural", num_clients=
 def close_figures():
     yield
     plt.close("all")
-
-
-def figure_texts(fig) -> list[str]:
-    out = []
-    for ax in fig.axes:
-        out += [ax.get_title(), ax.get_xlabel(), ax.get_ylabel()]
-        legend = ax.get_legend()
-        if legend is not None:
-            out += [t.get_text() for t in legend.get_texts()]
-    return out
 
 
 def recorder(dash) -> list[str]:

@@ -11,7 +11,7 @@ import pytest
 
 matplotlib.use("agg")
 import matplotlib.pyplot as plt  # noqa: E402
-from zh_support import chinese, missing_glyphs  # noqa: E402
+from zh_support import chinese, figure_texts, missing_glyphs  # noqa: E402
 
 from fedlearn_edu.core.noniid import NONIID_DEFAULTS  # noqa: E402
 from fedlearn_edu.i18n import tr  # noqa: E402
@@ -29,16 +29,6 @@ def zh_dash(zh):
     d = NonIIDDashboard(SMALL, background=False)
     yield d
     plt.close(d.fig)
-
-
-def figure_texts(fig) -> list[str]:
-    out = []
-    for ax in fig.axes:
-        out += [ax.get_title(), ax.get_xlabel(), ax.get_ylabel()]
-        legend = ax.get_legend()
-        if legend is not None:
-            out += [t.get_text() for t in legend.get_texts()]
-    return out
 
 
 def test_every_template_has_a_chinese_text_with_the_same_fields():

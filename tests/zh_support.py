@@ -15,6 +15,17 @@ def chinese(text: str) -> bool:
     return bool(HAN.search(text))
 
 
+def figure_texts(fig) -> list[str]:
+    """Every axes' title and axis labels (empty ones included) and legend texts of ``fig``."""
+    out = []
+    for ax in fig.axes:
+        out += [ax.get_title(), ax.get_xlabel(), ax.get_ylabel()]
+        legend = ax.get_legend()
+        if legend is not None:
+            out += [t.get_text() for t in legend.get_texts()]
+    return out
+
+
 class _Records(logging.Handler):
     def __init__(self):
         super().__init__()
