@@ -78,4 +78,10 @@ def test_callback_sees_every_round_live_and_can_stop():
 def deployment():
     with Deployment(NUM_CLIENTS) as dep:
         yield dep
+        started = dep.procs.log_text("warm")
     assert marked(str(dep.tmp)) == []  # every process of the deployment is gone
+    # Flower's apps were started warm (forked from one process that imported Flower once):
+    # every run's ServerApp and flwr run, and one ClientApp per message
+    runs = dep.runs
+    assert started.count("started flwr-serverapp") == started.count("started flwr as") == runs
+    assert started.count("started flwr-clientapp") >= runs * NUM_CLIENTS

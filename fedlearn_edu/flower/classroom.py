@@ -34,6 +34,8 @@ from .server import FlowerRunError, Job
 MIN_ANSWERS = 2
 ROUND_TIMEOUT_S = 60.0
 JOIN_TIMEOUT_S = 600.0
+PACE_S = 1.0  # a class round lasts at least a second: the projector's curve grows visibly
+STUDENT_POLL_S = 1.0  # a student's idle SuperNode asks the lecturer's SuperLink once a second
 
 
 class ClassroomError(Exception):
@@ -78,7 +80,8 @@ def _print_event(event: dict, out, total: int) -> None:
 def serve(config: FedConfig, *, host: str = "127.0.0.1", port: int | None = None,
           min_students: int | None = None, min_answers: int = MIN_ANSWERS,
           round_timeout: float = ROUND_TIMEOUT_S, join_timeout: float = JOIN_TIMEOUT_S,
-          superlink_args: list[str] | None = None, out=print, callback=None) -> History:
+          pace: float = PACE_S, superlink_args: list[str] | None = None, out=print,
+          callback=None) -> History:
     """Run ``config`` with the students who join (blocks until the last round)."""
     check_supported(config)
     n = config.num_clients
@@ -88,6 +91,8 @@ def serve(config: FedConfig, *, host: str = "127.0.0.1", port: int | None = None
                              f"clients), got {need}")
     if min_answers < 1:
         raise ClassroomError(f"min_answers must be >= 1, got {min_answers}")
+    if not pace >= 0:
+        raise ClassroomError(f"pace must be >= 0 seconds per round, got {pace}")
     dep = Deployment(0, host=host, port=port, superlink_args=superlink_args)
     try:
         dep.start()
@@ -100,7 +105,8 @@ def serve(config: FedConfig, *, host: str = "127.0.0.1", port: int | None = None
             f"   (K = 0..{n - 1}, each a different K)")
         out(f"Waiting for {need} students ...")
         job = Job(config_to_json(config), min_nodes=need, min_answers=min_answers,
-                  round_timeout=round_timeout, join_timeout=join_timeout, report=True)
+                  round_timeout=round_timeout, join_timeout=join_timeout, report=True,
+                  pace_s=float(pace))
         channel = dep.submit(job)
 
         def progress(rec, hist):
@@ -135,7 +141,8 @@ def join(address: str, student: int, *, root_certificates: str | None = None, ou
     procs: ProcessSet = dep.procs
     try:
         dep.add_node(student, 0, superlink=f"{host}:{port}", status_file=str(status),
-                     name="supernode", root_certificates=root_certificates)
+                     name="supernode", root_certificates=root_certificates,
+                     poll_s=STUDENT_POLL_S)
         out(f"Student {student}: connecting to {host}:{port} ...")
         return _follow(status, procs, out, timeout)
     finally:

@@ -21,7 +21,15 @@ import argparse
 import sys
 
 from ..core.config import FedConfig
-from .classroom import JOIN_TIMEOUT_S, MIN_ANSWERS, ROUND_TIMEOUT_S, ClassroomError, join, serve
+from .classroom import (
+    JOIN_TIMEOUT_S,
+    MIN_ANSWERS,
+    PACE_S,
+    ROUND_TIMEOUT_S,
+    ClassroomError,
+    join,
+    serve,
+)
 from .server import FlowerRunError
 
 DEFAULT_PORT = 9092
@@ -63,6 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"seconds a round waits for answers (default: {ROUND_TIMEOUT_S:g})")
     s.add_argument("--join-timeout", type=float, default=JOIN_TIMEOUT_S,
                    help=f"seconds to wait for --min-students (default: {JOIN_TIMEOUT_S:g})")
+    s.add_argument("--pace", type=float, default=PACE_S,
+                   help=f"seconds a round lasts at least, so the class can watch the curve "
+                        f"grow (default: {PACE_S:g}; 0: as fast as the network allows)")
     for tls in ("--ssl-certfile", "--ssl-keyfile", "--ssl-ca-certfile"):
         s.add_argument(tls, help=f"Flower's TLS: passed to flower-superlink {tls}")
     j = sub.add_parser("join", help="student: be one client of the class")
@@ -103,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
             hist = serve(_config(args), host=args.host, port=args.port,
                          min_students=args.min_students, min_answers=args.min_answers,
                          round_timeout=args.round_timeout, join_timeout=args.join_timeout,
-                         superlink_args=_superlink_args(args), out=out)
+                         pace=args.pace, superlink_args=_superlink_args(args), out=out)
             return 0 if hist.completed else 1
         return join(args.address, args.student, root_certificates=args.root_certificates,
                     out=out)

@@ -2,10 +2,12 @@
 
 :class:`Deployment` starts ``flower-superlink --insecure`` on a free port we pick, one
 ``flower-supernode --insecure`` per client (``--node-config "partition-id=k
-num-partitions=n"``), and submits runs with ``flwr run`` (a Flower App folder written by
-:func:`~.apps.write_flower_app`). Everything lives in a temporary folder: Flower's home
-(``FLWR_HOME``: its config, the installed FAB), the logs, the job and records files.
-Nothing is downloaded (runtime dependency installation is off), telemetry is off.
+num-partitions=n"``; Flower's own SuperNode with a shorter idle poll, :mod:`.supernode`),
+and submits runs with ``flwr run`` (a Flower App folder written by
+:func:`~.apps.write_flower_app`). Flower's app processes start warm (:mod:`.warm`).
+Everything lives in a temporary folder: Flower's home (``FLWR_HOME``: its config, the
+installed FAB), the logs, the job and records files. Nothing is downloaded (runtime
+dependency installation is off), telemetry is off.
 """
 
 from __future__ import annotations
@@ -27,9 +29,11 @@ from .apps import write_flower_app
 from .channel import FileChannel
 from .processes import MARKER, ProcessSet, free_port, port_in_use, reachable, tool
 from .server import FlowerRunError, Job
+from .warm import SOCKET_ENV, supported, write_shims
 
 CONNECTION = "fedlearn-edu"
 START_TIMEOUT_S = 60.0
+IDLE_POLL_S = 0.25  # an idle SuperNode's poll (Flower's own: 3 s, a wait every round pays)
 
 
 class Deployment:
@@ -59,6 +63,11 @@ class Deployment:
                     MARKER: str(self.tmp),
                     "PATH": str(Path(sys.executable).parent) + os.pathsep
                     + os.environ.get("PATH", "")}
+        self.warm = supported()  # Flower's app processes forked from a warm starter
+        if self.warm:
+            shims = write_shims(self.tmp / "bin", Path(sys.executable).parent)
+            self.env[SOCKET_ENV] = str(self.tmp / "warm.sock")
+            self.env["PATH"] = str(shims) + os.pathsep + self.env["PATH"]
         self.procs = ProcessSet(self.tmp, self.env)
         self.app = write_flower_app(self.tmp / "app")
         self.runs = 0
@@ -86,6 +95,7 @@ class Deployment:
                 raise FlowerRunError(f"port {self.port} on {self.host} is already in use; "
                                      f"pick another with --port")
             self._write_connection()
+            self._start_warm()
             self.procs.start("superlink", [
                 tool("flower-superlink"), *self.superlink_args, "--host", self.host,
                 "--port", str(self.port), "--disable-runtime-dependency-installation"])
@@ -97,12 +107,29 @@ class Deployment:
                     raise FlowerRunError(f"the SuperLink did not listen on {self.address} "
                                          f"within {START_TIMEOUT_S:g} s")
                 time.sleep(0.1)
+            self._wait_warm(deadline)
             for k in range(self.num_nodes):
                 self.add_node(k, self.num_nodes)
         except BaseException:
             self.stop()
             raise
         return self
+
+    def _start_warm(self) -> None:
+        """The warm starter (:mod:`.warm`), once; shims fall back to Flower's own commands
+        until its socket is there."""
+        if self.warm and "warm" not in self.procs.procs:
+            self.procs.start("warm", [sys.executable, str(Path(__file__).with_name("warm.py")),
+                                      "serve", self.env[SOCKET_ENV]])
+
+    def _wait_warm(self, deadline: float) -> None:
+        """Wait until the warm starter listens (else the first runs start the slow way)."""
+        sock = Path(self.env.get(SOCKET_ENV, ""))
+        while self.warm and not sock.exists() and time.monotonic() < deadline:
+            proc = self.procs.procs.get("warm")
+            if proc is None or proc.poll() is not None:
+                return  # it failed: the shims use Flower's own commands
+            time.sleep(0.05)
 
     def _write_connection(self) -> None:
         """Flower's config (in our ``FLWR_HOME``) naming this SuperLink for ``flwr run``."""
@@ -117,19 +144,23 @@ class Deployment:
 
     def add_node(self, partition: int, num_partitions: int, *, superlink: str | None = None,
                  status_file: str | None = None, name: str | None = None,
-                 root_certificates: str | None = None) -> str:
+                 root_certificates: str | None = None, poll_s: float = IDLE_POLL_S) -> str:
         """Start a SuperNode holding ``partition``; returns its process name.
 
         ``superlink``: another machine's SuperLink (default: ours); ``root_certificates``:
         Flower's TLS flag (the CA that signed the SuperLink's certificate) instead of
-        ``--insecure``; ``status_file``: where the ClientApp reports to the student."""
+        ``--insecure``; ``status_file``: where the ClientApp reports to the student;
+        ``poll_s``: how often an idle node asks the SuperLink for work (Flower's own
+        SuperNode, its 3 s idle wait capped: :mod:`.supernode`)."""
+        self._start_warm()
         name = name or f"supernode-{partition}"
         config = f"partition-id={partition} num-partitions={num_partitions}"
         if status_file:
             config += f' status-file="{status_file}"'
         tls = ["--root-certificates", root_certificates] if root_certificates else ["--insecure"]
         self.procs.start(name, [
-            tool("flower-supernode"), *tls, "--superlink", superlink or self.address,
+            sys.executable, "-m", "fedlearn_edu.flower.supernode", "--poll", f"{poll_s:g}",
+            *tls, "--superlink", superlink or self.address,
             "--node-config", config, "--host", "127.0.0.1", "--port", str(free_port()),
             "--max-wait-time", "300"])
         self.nodes[partition] = name
@@ -160,7 +191,8 @@ class Deployment:
         spec = self.tmp / f"run-{n}.json"
         spec.write_text(json.dumps({**dataclasses.asdict(job), "channel": str(channel.path)}))
         env = {k: v for k, v in self.env.items() if k not in ("FORCE_COLOR", "CLICOLOR_FORCE")}
-        out = subprocess.run([tool("flwr"), "run", str(self.app), CONNECTION, "--format", "json",
+        flwr = str(self.tmp / "bin" / "flwr") if self.warm else tool("flwr")
+        out = subprocess.run([flwr, "run", str(self.app), CONNECTION, "--format", "json",
                               "--run-config", f'job="{spec}"'], env={**env, "NO_COLOR": "1"},
                              capture_output=True, text=True, timeout=120,
                              stdin=subprocess.DEVNULL)

@@ -26,6 +26,8 @@ from .codec import config_from_json
 POLL_S = 0.02  # how often the server looks for replies (Flower's own send_and_receive: 3 s)
 ONLINE_CHECK_S = 0.5  # how often it asks which nodes are still online
 MIN_TTL_S = 5.0  # the SuperLink refuses messages that expire almost at once
+FAREWELL_S = 10.0  # how long the end of a run waits for the nodes to say goodbye
+HELLO_GRACE_S = 3.0  # a round waits at most this long for a node that just joined to answer
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,8 @@ class Job:
         round_timeout: seconds to wait for a round's answers.
         join_timeout: seconds to wait for ``min_nodes`` clients.
         report: clients also report their local model's and the global model's accuracy.
+        pace_s: a round lasts at least this many seconds (classroom: the class can watch
+            the curve grow, and a student who joins late has time to be counted in).
     """
 
     config: str
@@ -49,6 +53,7 @@ class Job:
     round_timeout: float = 120.0
     join_timeout: float = 120.0
     report: bool = False
+    pace_s: float = 0.0
 
 
 class FlowerRunError(RuntimeError):
@@ -57,17 +62,21 @@ class FlowerRunError(RuntimeError):
 
 class Registry:
     """Which node holds which partition. A node seen for the first time is asked once
-    (``query``); its answer is picked up by a later :meth:`refresh`, never waited for, so a
-    slow or late node never holds a round up: it takes part from the next round on."""
+    (``query``) which partition it holds. A round waits at most ``grace`` seconds for such
+    an answer (a student who joined during the last round takes part in this one, as soon as
+    their laptop has answered), never longer: a node that is slow to answer joins a later
+    round, and no node holds up more than one round that way."""
 
     def __init__(self, grid, num_clients: int, channel):
         self.grid, self.num_clients, self.channel = grid, num_clients, channel
         self.node_of: dict[int, int] = {}  # partition -> node id
         self.asked: dict[str, int] = {}  # pending hello message id -> node id
+        self.asked_at: dict[str, float] = {}  # pending hello message id -> when asked
         self.refused: set[int] = set()
 
-    def refresh(self) -> None:
-        """Forget nodes that left; ask nodes seen for the first time; register answers."""
+    def refresh(self, grace: float = 0.0) -> None:
+        """Forget nodes that left; ask nodes seen for the first time; register answers,
+        waiting for those asked less than ``grace`` seconds ago."""
         joined_at = {n.node_id: n.registered_at for n in self.grid.get_nodes()}
         for k, node in list(self.node_of.items()):
             if node not in joined_at:
@@ -80,11 +89,20 @@ class Registry:
                            message_type="query") for n in new]
             for mid, node in zip(self.grid.push_messages(ask), new):
                 self.asked[mid] = node
+                self.asked_at[mid] = time.monotonic()
+        self._register(joined_at)
+        while any(time.monotonic() - self.asked_at[m] < grace for m in self.asked):
+            time.sleep(POLL_S * 5)
+            self._register(joined_at)
+
+    def _register(self, joined_at: dict) -> None:
+        """Take in the answers that arrived (node id -> partition)."""
         if not self.asked:
             return
         replies = list(self.grid.pull_messages(list(self.asked)))
         # first come, first served: two nodes claiming one id are decided by join time
         for reply in sorted(replies, key=lambda m: joined_at.get(m.metadata.src_node_id, "")):
+            self.asked_at.pop(reply.metadata.reply_to_message_id, None)
             node = self.asked.pop(reply.metadata.reply_to_message_id, None)
             if node is None or reply.has_error():
                 continue
@@ -111,7 +129,7 @@ class Registry:
         conf = ConfigRecord({"accuracy": float(accuracy), "rounds": int(rounds)})
         nodes = sorted(set(self.grid.get_node_ids()) - self.refused)
         exchange(self.grid, [Message(RecordDict({"bye": conf}), dst_node_id=n,
-                                     message_type="query.bye") for n in nodes], 30.0)
+                                     message_type="query.bye") for n in nodes], FAREWELL_S)
 
     def wait(self, n: int, timeout: float) -> None:
         """Block until ``n`` partitions have a node (or raise after ``timeout`` seconds)."""
@@ -176,7 +194,7 @@ class RemoteRound(RoundHooks):
         self.w: np.ndarray | None = None
 
     def participants(self, r: int, selected: np.ndarray):
-        self.registry.refresh()
+        self.registry.refresh(grace=HELLO_GRACE_S)
         targets = {self.registry.node_of[int(k)]: int(k) for k in selected
                    if int(k) in self.registry.node_of}
         conf = ConfigRecord({"fedconfig": self.job.config, "round": r,
@@ -226,12 +244,14 @@ def serve(grid, job: Job, channel) -> None:
     hooks = RemoteRound(job, grid, registry, fed, channel)
     w0 = fed.model.init().astype(fed.dtype)
     hooks.w = w0
-    record = None
+    record, started = None, time.monotonic()
     for record, w in run_rounds(fed, config.rounds, w0, server=make_server(config, fed),
                                 hooks=hooks):
         hooks.w = w
         channel.send(record, w)
         if channel.stopped():
             break
+        time.sleep(max(0.0, job.pace_s - (time.monotonic() - started)))
+        started = time.monotonic()
     if job.report and record is not None:
         registry.farewell(record.test_accuracy, record.round)
