@@ -40,6 +40,11 @@ def missing_glyphs(fig) -> list[str]:
     from font(s)", a warning) and mathtext glyphs ("Font 'default' does not have a glyph for
     ...", a log record: mathtext draws a text containing ``$`` with its own fonts, which lack
     CJK)."""
+    # mathtext parses (and warns) once per text: a figure laid out before (tight_layout)
+    # would draw from that cache silently, so it is emptied first
+    from matplotlib.mathtext import MathTextParser
+
+    MathTextParser._parse_cached.cache_clear()
     log, records = logging.getLogger("matplotlib"), _Records()
     log.addHandler(records)
     try:
