@@ -29,7 +29,7 @@ from .apps import write_flower_app
 from .channel import FileChannel
 from .processes import MARKER, ProcessSet, free_port, port_in_use, reachable, tool
 from .server import FlowerRunError, Job
-from .warm import SOCKET_ENV, supported, write_shims
+from .warm import SOCKET_ENV, SUPERNODE, supported, write_shims
 
 CONNECTION = "fedlearn-edu"
 START_TIMEOUT_S = 60.0
@@ -158,9 +158,11 @@ class Deployment:
         if status_file:
             config += f' status-file="{status_file}"'
         tls = ["--root-certificates", root_certificates] if root_certificates else ["--insecure"]
+        self._wait_warm(time.monotonic() + START_TIMEOUT_S)
+        command = ([str(self.tmp / "bin" / SUPERNODE)] if self.warm else
+                   [sys.executable, "-m", "fedlearn_edu.flower.supernode"])
         self.procs.start(name, [
-            sys.executable, "-m", "fedlearn_edu.flower.supernode", "--poll", f"{poll_s:g}",
-            *tls, "--superlink", superlink or self.address,
+            *command, "--poll", f"{poll_s:g}", *tls, "--superlink", superlink or self.address,
             "--node-config", config, "--host", "127.0.0.1", "--port", str(free_port()),
             "--max-wait-time", "300"])
         self.nodes[partition] = name

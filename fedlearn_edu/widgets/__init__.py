@@ -1,7 +1,9 @@
-"""Live dashboards for the notebooks: the :class:`Dashboard` base and one file per topic."""
+"""Live dashboards for the notebooks: the :class:`Dashboard` base and one file per topic.
 
-from .apps_recommend import RecommendDashboard
-from .apps_silos import SilosDashboard
+Notebook 08's two dashboards are imported on first use (they pull in the ``apps`` package
+and SciPy's statistics: a second of every other notebook's start-up otherwise).
+"""
+
 from .base import Dashboard
 from .fedtransfer import FedTransferDashboard
 from .intro import ArticleFLDashboard, FedAvgDashboard
@@ -16,3 +18,13 @@ __all__ = [
     "NonIIDDashboard", "AttackDashboard", "DPDashboard", "SecAggDashboard", "SystemsDashboard",
     "TransferDashboard", "ScaleDashboard", "SilosDashboard", "RecommendDashboard",
 ]
+
+_LAZY = {"RecommendDashboard": ".apps_recommend", "SilosDashboard": ".apps_silos"}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name], __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
