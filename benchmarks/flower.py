@@ -88,7 +88,9 @@ def measure(kind: str, clients: int, rounds: int) -> dict:
         while child.poll() is None:
             pids = tree(child.pid)
             peak = max(peak, sum(rss_kib(p) for p in pids))
-            nodes = [p for p in pids if "flower-supernode" in cmdline(p)
+            # a node's guard tree (with warm starts its SuperNode is a forked copy below the
+            # warm starter, counted in the whole tree's peak but not here)
+            nodes = [p for p in pids if "supernode" in cmdline(p)
                      and "guard.py" in cmdline(p)]
             if nodes:
                 node_peak = max(node_peak, max(sum(rss_kib(q) for q in tree(p)) for p in nodes))
