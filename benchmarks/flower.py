@@ -26,6 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
+from fedlearn_edu.flower.guard import tree  # the /proc walk that stops a process tree
+
 CHILD = """
 import json, sys, time
 import numpy as np
@@ -54,20 +56,6 @@ def rss_kib(pid: int) -> int:
     return 0
 
 
-def tree(pid: int) -> list[int]:
-    kids: dict[int, list[int]] = {}
-    for entry in Path("/proc").glob("[0-9]*"):
-        try:
-            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):
-            continue
-        kids.setdefault(ppid, []).append(int(entry.name))
-    out, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        out.append(p)
-        todo.extend(kids.get(p, []))
-    return out
 
 
 def cmdline(pid: int) -> str:

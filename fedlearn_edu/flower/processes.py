@@ -22,6 +22,8 @@ import time
 import weakref
 from pathlib import Path
 
+from .guard import tree
+
 _LIVE: weakref.WeakSet = weakref.WeakSet()  # every ProcessSet not yet stopped
 GUARD = Path(__file__).with_name("guard.py")
 PR_SET_PDEATHSIG = 1
@@ -72,19 +74,7 @@ def descendants(pid: int) -> list[int]:
             return []
     except ImportError:
         pass
-    kids: dict[int, list[int]] = {}
-    for entry in Path("/proc").glob("[0-9]*"):
-        try:
-            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):
-            continue
-        kids.setdefault(ppid, []).append(int(entry.name))
-    out, todo = [], [pid]
-    while todo:
-        for c in kids.get(todo.pop(), []):
-            out.append(c)
-            todo.append(c)
-    return out
+    return tree(pid)[1:]  # the guard's /proc walk (stdlib only): pid itself comes first
 
 
 MARKER = "FEDLEARN_EDU_FLOWER_RUN"  # in the environment of every process we start
