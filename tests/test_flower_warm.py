@@ -6,7 +6,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 import time
+import types
 
 import pytest
 
@@ -85,3 +87,73 @@ def test_the_supernode_idle_poll_is_capped_and_only_there(monkeypatch):
 def test_the_supernode_wrapper_refuses_a_bad_poll(argv, capsys):
     assert supernode_main(argv) == 2
     assert "--poll" in capsys.readouterr().err
+
+
+@pytest.fixture
+def waits(monkeypatch):
+    """The back-off waits of Flower's ``pull_objects`` (jitter off), and its defaults restored
+    after the test."""
+    from flwr.supercore.inflatable import inflatable_utils as iu
+
+    for fn in (iu.pull_objects, iu.pull_and_inflate_object_from_tree):
+        monkeypatch.setattr(fn, "__kwdefaults__", dict(fn.__kwdefaults__))
+    monkeypatch.setattr(iu.random, "uniform", lambda a, b: 0.0)
+    asked = []
+
+    class Event(threading.Event):
+        def wait(self, timeout=None):
+            asked.append(timeout)
+            return False
+
+    # only pull_objects' own module sees the recording Event
+    only_here = types.SimpleNamespace(**{**vars(threading), "Event": Event})
+    monkeypatch.setattr(iu, "threading", only_here)
+    return iu, asked
+
+
+def pulled_after(iu, fails: int) -> dict:
+    """Pull one object that is 'not available yet' ``fails`` times."""
+    tries = []
+
+    def pull(object_id):
+        tries.append(object_id)
+        if len(tries) <= fails:
+            raise iu.ObjectUnavailableError(object_id)
+        return b"w"
+
+    return iu.pull_objects(["obj"], pull, max_concurrent_pulls=1)
+
+
+def test_object_pulls_retry_after_20_ms_and_at_most_once_a_second(waits):
+    from fedlearn_edu.flower.pulls import FIRST_RETRY_S, RETRY_CAP_S, patch_object_pulls
+
+    iu, asked = waits
+    assert pulled_after(iu, 2) == {"obj": b"w"} and asked == [1.0, 2.0]  # Flower's own
+    asked.clear()
+    patch_object_pulls()
+    assert pulled_after(iu, 8) == {"obj": b"w"}
+    assert asked == pytest.approx([0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.0, 1.0])
+    assert (FIRST_RETRY_S, RETRY_CAP_S) == (0.02, 1.0)
+    # the ClientApp's path hands its own defaults on to pull_objects
+    defaults = iu.pull_and_inflate_object_from_tree.__kwdefaults__
+    assert (defaults["initial_backoff"], defaults["backoff_cap"]) == (0.02, 1.0)
+    assert defaults["max_tries_per_object"] == iu.PULL_MAX_TRIES_PER_OBJECT  # the rest kept
+
+
+@pytest.mark.parametrize("first, cap", [(0.0, 1.0), (2.0, 1.0), (-1.0, 1.0)])
+def test_object_pull_backoff_must_be_positive_and_below_its_cap(first, cap, waits):
+    from fedlearn_edu.flower.pulls import patch_object_pulls
+
+    with pytest.raises(ValueError, match="first_retry_s"):
+        patch_object_pulls(first, cap)
+
+
+def test_every_flower_process_of_ours_shortens_its_pulls():
+    """The ServerApp, our SuperNode and the warm starter (whose forks are the ClientApps)."""
+    import inspect
+
+    from fedlearn_edu.flower import apps, supernode
+
+    for source in (inspect.getsource(apps._deployed_main), inspect.getsource(supernode.main),
+                   inspect.getsource(warm._entry_points)):
+        assert "patch_object_pulls()" in source

@@ -21,6 +21,7 @@ from flwr.serverapp import Grid, ServerApp
 
 from .channel import FileChannel
 from .node import client_app
+from .pulls import patch_object_pulls
 from .server import Job, serve
 
 __all__ = ["client_app", "make_server_app", "server_app", "write_flower_app"]
@@ -78,6 +79,7 @@ server_app = ServerApp()
 
 @server_app.main()
 def _deployed_main(grid: Grid, context: Context) -> None:
+    patch_object_pulls()  # replies are pulled as soon as they are there (see .pulls)
     spec = json.loads(Path(str(context.run_config["job"])).read_text(encoding="utf-8"))
     channel = FileChannel(spec.pop("channel"))
     run_job(grid, Job(**spec), channel)

@@ -16,6 +16,8 @@ import sys
 import time
 import types
 
+from .pulls import patch_object_pulls
+
 
 def patch_idle_poll(poll_s: float) -> None:
     """Cap every ``time.sleep`` of Flower's SuperNode loop at ``poll_s`` seconds."""
@@ -38,6 +40,7 @@ def main(argv: list[str]) -> int:
         print(f"error: --poll must be in [0.01, 3] seconds, got {poll_s:g}", file=sys.stderr)
         return 2
     patch_idle_poll(poll_s)
+    patch_object_pulls()
     from flwr.supernode.cli import flower_supernode
 
     sys.argv = ["flower-supernode", *argv[2:]]

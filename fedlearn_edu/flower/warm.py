@@ -111,7 +111,9 @@ def _entry_points() -> dict:
     from flwr.supernode.cli import flower_supernode, flwr_clientapp  # noqa: F401
 
     from fedlearn_edu.flower import apps, supernode  # noqa: F401 - what the FAB hands on
+    from fedlearn_edu.flower.pulls import patch_object_pulls
 
+    patch_object_pulls()  # every forked app pulls its message without Flower's 1 s wait
     return {"flwr-clientapp": flwr_clientapp, "flwr-serverapp": flwr_serverapp,
             "flwr": flwr_cli, "flower-superexec": flower_superexec,
             SUPERNODE: lambda: sys.exit(supernode.main(sys.argv[1:]))}
