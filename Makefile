@@ -41,7 +41,7 @@ lab: $(LAB_STAMP)
 	$(PY) -m fedlearn_edu lab $(LAB_DIR) --port $(PORT) $(LAB_ARGS)
 
 test: $(STAMP)
-	$(PY) -m pytest -n 2 --dist loadfile --durations=40 --nbval-lax --nbval-current-env -p no:cacheprovider tests notebooks
+	$(PY) -m pytest -n 2 --dist loadfile --no-loadscope-reorder --durations=40 --nbval-lax --nbval-current-env -p no:cacheprovider tests notebooks
 
 unit: $(STAMP)
 	$(PY) -m pytest -p no:cacheprovider tests
