@@ -1,6 +1,7 @@
 """Shared pytest setup: a headless matplotlib backend and the ``--update-screenshot`` option."""
 
 import os
+import sys
 
 import pytest
 
@@ -14,6 +15,17 @@ def pytest_addoption(parser):
         default=False,
         help="tests/test_browser.py: also write docs/dashboard.png (used by `make figures`)",
     )
+
+
+@pytest.fixture(autouse=True)
+def headless_pyplot():
+    """Every test starts and leaves pyplot on the headless backend: importing
+    ``ipympl.backend_nbagg`` (a test of ipympl's glue) switches pyplot's backend for the
+    whole process, and a later test in the same worker would get widget canvases."""
+    yield
+    plt = sys.modules.get("matplotlib.pyplot")
+    if plt is not None and plt.get_backend().lower() != "agg":
+        plt.switch_backend("Agg")
 
 
 @pytest.fixture
