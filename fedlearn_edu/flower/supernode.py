@@ -1,13 +1,14 @@
 """Flower's ``flower-supernode`` with a shorter idle poll.
 
 ``python -m fedlearn_edu.flower.supernode --poll SECONDS [flower-supernode flags]`` runs
-Flower's own SuperNode entry point unchanged but for one number: a SuperNode with no message
+Flower's own SuperNode entry point unchanged but for its waits: a SuperNode with no message
 to work on asks its SuperLink again after 3 s (hard-coded in
 ``flwr.supernode.start_client_internal``), and waits for its ClientApp's reply in 0.5 s
 steps. Every round pays that wait once, so a two-round run on one laptop spends more time
 sleeping than training. Here every such sleep is at most ``--poll`` seconds: rounds start as
 soon as the server sends them, and a few more small requests reach the SuperLink
-(``1 / poll`` per second per node while idle; nothing else changes).
+(``1 / poll`` per second per node while idle). It also pulls an instruction's arrays
+without Flower's 1 s retry wait (:mod:`.pulls`); nothing else changes.
 """
 
 from __future__ import annotations
