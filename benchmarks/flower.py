@@ -47,7 +47,7 @@ json.dump({"seconds": dt, "accuracy": float(h.test_accuracy[-1]),
 """
 
 
-def rss_kib(pid: int) -> int:
+def memory_kib(pid: int) -> int:
     """Memory of ``pid`` in KiB: its proportional set size (shared pages split between the
     processes sharing them: a warm start's forked copies share Flower's imported code), or
     its resident set where the kernel has no ``smaps_rollup``."""
@@ -70,7 +70,7 @@ def measure(kind: str, clients: int, rounds: int) -> dict:
                                   out], env=env)
         peak = 0
         while child.poll() is None:
-            peak = max(peak, sum(rss_kib(p) for p in tree(child.pid)))
+            peak = max(peak, sum(memory_kib(p) for p in tree(child.pid)))
             time.sleep(0.1)
         if child.returncode != 0:
             raise SystemExit(f"{kind} with {clients} clients failed (exit {child.returncode})")
@@ -111,6 +111,7 @@ def main(argv=None) -> None:
         # the whole deployment's memory per client is the figure that means something
         print(f"whole deployment peak memory {peak:.0f} MiB: {peak / 10:.0f} MiB per client, "
               f"the SuperLink, the warm starter and the ServerApp shared out")
+
 
 if __name__ == "__main__":
     main()
